@@ -96,7 +96,8 @@ def parse_yaml(text: str, file: str) -> tuple[Any, LineMap]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise ContentError([Problem(file, line, "(yaml)", f"YAML tidak valid: {message}")]) from None
+        problem = Problem(file, line, "(yaml)", f"YAML tidak valid: {message}")
+        raise ContentError([problem]) from None
     except yaml.YAMLError as exc:
         raise ContentError([Problem(file, 1, "(yaml)", f"YAML tidak valid: {exc}")]) from None
     return data, LineMap(node)
