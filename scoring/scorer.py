@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scoring.attempt import Attempt, AttemptError, CriterionResult, ScoreResult, parse_attempt
-from scoring.text import Analysed, Cue, Hit, Reader, find, find_any, first_hit, states_amount
+from scoring.text import Analysed, CueSet, Hit, Reader, states_amount
 from sop.library import Library
 from sop.models import Case, RubricCriterion, Sop
 
@@ -26,9 +26,9 @@ class _Criterion:
     sop_ref: str
     when: dict[str, bool]
     require_email: bool = False
-    cues: list[Cue] = field(default_factory=list)
-    forward: list[Cue] = field(default_factory=list)
-    paths: dict[str, list[tuple[str, list[Cue]]]] = field(default_factory=dict)
+    cues: CueSet = field(default_factory=lambda: CueSet(()))
+    forward: CueSet = field(default_factory=lambda: CueSet(()))
+    paths: dict[str, tuple[list[str], CueSet]] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,8 +77,8 @@ class Scorer:
                 self.cases[case.id] = self._compile(sop, case)
 
     # ------------------------------------------------------------------ compile
-    def _cues(self, sop: Sop, cues: list[str]) -> list[Cue]:
-        return [self.reader.compile(c) for c in sop.expand_cues(cues)]
+    def _cues(self, sop: Sop, cues: list[str]) -> CueSet:
+        return CueSet([self.reader.compile(c) for c in sop.expand_cues(cues)])
 
     def _compile(self, sop: Sop, case: Case) -> CompiledCase:
         out = []
@@ -94,11 +94,13 @@ class Scorer:
             c.cues = self._cues(sop, rc.cues if rc.cues is not None else d.cues)
             c.forward = self._cues(sop, d.forward_cues)
             for key, step_ids in (d.paths or {}).items():
-                steps = []
-                for sid in step_ids:
+                # One cue set for the whole path; each cue tagged with its step's position.
+                cues = []
+                for k, sid in enumerate(step_ids):
                     step = sop.step(sid)
-                    steps.append((sid, self._cues(sop, step.cues if step else [])))
-                c.paths[key] = steps
+                    for cue in sop.expand_cues(step.cues if step else []):
+                        cues.append(self.reader.compile(cue, tag=k))
+                c.paths[key] = (list(step_ids), CueSet(cues))
         return c
 
     # ------------------------------------------------------------------ score
@@ -116,7 +118,8 @@ class Scorer:
         sop, case = compiled.sop, compiled.case
         self._check_form(sop, case, attempt)
         texts = self.reader.read_all(attempt.replies)
-        facts = attempt.facts.model_dump()
+        facts = {"has_account": attempt.facts.has_account,
+                 "email_used_elsewhere": attempt.facts.email_used_elsewhere}
         results = []
         for crit in compiled.criteria:
             if any(facts.get(k) != v for k, v in crit.when.items()):
@@ -189,15 +192,15 @@ class Scorer:
 
     def _cue_criterion(self, missing: str) -> Callable:
         def check(crit, compiled, attempt, texts):
-            hit = first_hit(crit.cues, texts)
+            hit = crit.cues.first(texts)
             if hit is not None:
                 return True, 0, _quote(texts, hit)
             return False, 0, missing
         return check
 
     def _website_offered_first(self, crit, compiled, attempt, texts):
-        web = first_hit(crit.cues, texts)
-        fwd = first_hit(crit.forward, texts)
+        web = crit.cues.first(texts)
+        fwd = crit.forward.first(texts)
         if web is None:
             return False, 0, "website www.pln.co.id tidak ditawarkan"
         if fwd is not None and fwd.pos < web.pos:
@@ -209,17 +212,17 @@ class Scorer:
 
     def _website_steps(self, crit, compiled, attempt, texts):
         key = "with_account" if attempt.facts.has_account else "without_account"
-        steps = crit.paths.get(key, [])
+        steps, cues = crit.paths.get(key, ([], None))
         if not steps:
             return True, 0, "tidak ada langkah yang diperlukan"
-        hits = [find_any(cues, texts) for _, cues in steps]
+        hits: list[list[Hit]] = [[] for _ in steps]
+        for h in cues.hits(texts):
+            hits[h.tag].append(h)
         chain = _longest_in_order(hits)
         got = {k for k, _ in chain}
-        parts = []
-        for k, h in chain:
-            parts.append(f'{steps[k][0]} {_quote(texts, h, 1)}')
-        missing = [steps[k][0] for k in range(len(steps)) if not hits[k]]
-        disorder = [steps[k][0] for k in range(len(steps)) if hits[k] and k not in got]
+        parts = [f"{steps[k]} {_quote(texts, h, 1)}" for k, h in chain]
+        missing = [steps[k] for k in range(len(steps)) if not hits[k]]
+        disorder = [steps[k] for k in range(len(steps)) if hits[k] and k not in got]
         evidence = "; ".join(parts) if parts else "tidak ada langkah website yang disebut"
         situation = "punya akun" if attempt.facts.has_account else "belum punya akun"
         if missing:
@@ -292,4 +295,4 @@ CHECKS: dict[str, Callable] = {
     )(*a),
 }
 
-__all__ = ["Scorer", "CompiledCase", "find"]
+__all__ = ["Scorer", "CompiledCase"]

@@ -41,7 +41,8 @@ FILLERS = frozenset({
     "bisa", "dapat", "boleh", "perlu", "usah", "ada", "lagi", "lewat", "melalui", "via",
     "menggunakan", "pakai", "memakai", "ke", "di", "dari", "dengan", "mengakses", "akses",
     "diakses", "membuka", "buka", "cek", "mengecek", "melihat", "lihat", "digunakan",
-    "dipakai", "tersedia", "mendaftar", "juga", "memang", "sedang", "untuk", "kami",
+    "dipakai", "tersedia", "dilihat", "dicek", "dibuka", "diketahui", "mendaftar", "juga",
+    "memang", "sedang", "untuk", "kami",
     "kita", "bapak", "ibu", "anda", "sudah", "masih", "mau", "ingin", "disarankan",
 })
 # After a cue: "website PLN sedang TIDAK BISA diakses".
@@ -62,6 +63,7 @@ class Cue:
     text: str
     words: tuple[str, ...]
     gaps: tuple[bool, ...]
+    tag: int = 0  # lets one CueSet carry several groups (e.g. the website steps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,7 @@ class Hit:
     start: int
     end: int
     cue: str
+    tag: int = 0
 
     @property
     def pos(self) -> tuple[int, int]:
@@ -80,24 +83,28 @@ class Hit:
 
 @dataclass(slots=True)
 class Analysed:
-    """One reply, read: canonical words, their spans in the raw text, clause numbers."""
+    """One reply, read: canonical words, clause numbers, and where each word is."""
 
     raw: str
     words: list[str]
-    spans: list[tuple[int, int]]
     clause: list[int]
     index: dict[str, list[int]]
+    _spans: list[tuple[int, int]] | None = None
 
     def quote(self, start: int, end: int, context: int = 5) -> str:
         """The CSO's own words around words start..end, as they typed them."""
+        if self._spans is None:
+            self._spans = [m.span() for m in WORD.finditer(self.raw)]
+        spans = self._spans
         a = max(0, start - context)
-        b = min(len(self.words) - 1, end + context)
-        text = self.raw[self.spans[a][0] : self.spans[b][1]]
-        text = " ".join(text.split())
+        b = min(len(spans) - 1, end + context)
+        if not spans or a > b:
+            return ""
+        text = " ".join(self.raw[spans[a][0] : spans[b][1]].split())
         if len(text) > 160:
             text = text[:157] + "..."
         pre = "..." if a > 0 else ""
-        post = "..." if b < len(self.words) - 1 else ""
+        post = "..." if b < len(spans) - 1 else ""
         return f"{pre}{text}{post}"
 
 
@@ -126,9 +133,9 @@ class Reader:
         self._long = sorted(w for w in vocab if len(w) >= 6)
         self._cache: dict[str, str] = {}
 
-    def compile(self, cue: str) -> Cue:
+    def compile(self, cue: str, tag: int = 0) -> Cue:
         words, gaps = split_cue(cue)
-        return Cue(cue, tuple(self.canon(w) for w in words), tuple(gaps))
+        return Cue(cue, tuple(self.canon(w) for w in words), tuple(gaps), tag)
 
     def canon(self, word: str) -> str:
         cached = self._cache.get(word)
@@ -155,28 +162,28 @@ class Reader:
         return w
 
     def read(self, raw: str) -> Analysed:
-        lowered = raw.lower()
         words: list[str] = []
-        spans: list[tuple[int, int]] = []
         clause: list[int] = []
+        cache = self._cache
+        canon = self.canon
         index: dict[str, list[int]] = {}
         c = 0
-        last_end = 0
-        canon = self.canon
-        breaks = BREAK.search
-        for m in WORD.finditer(lowered):
-            s, e = m.span()
-            if s > last_end and breaks(lowered, last_end, s + 1):
-                c += 1
-            w = canon(m.group())
-            if w in CLAUSE_RESET:
-                c += 1
-            index.setdefault(w, []).append(len(words))
-            words.append(w)
-            spans.append((s, e))
-            clause.append(c)
-            last_end = e
-        return Analysed(raw, words, spans, clause, index)
+        i = 0
+        for part in BREAK.split(raw.lower()):
+            c += 1
+            for w in WORD.findall(part):
+                cw = cache.get(w) or canon(w)
+                if cw in CLAUSE_RESET:
+                    c += 1
+                words.append(cw)
+                clause.append(c)
+                pos = index.get(cw)
+                if pos is None:
+                    index[cw] = [i]
+                else:
+                    pos.append(i)
+                i += 1
+        return Analysed(raw, words, clause, index)
 
     def read_all(self, replies: Sequence[str]) -> list[Analysed]:
         return [self.read(r) for r in replies]
@@ -236,30 +243,54 @@ def find(cue: Cue, t: Analysed, reply: int = 0) -> list[Hit]:
                 break
         else:
             if not _negated(t, p, cur):
-                hits.append(Hit(reply, p, cur, cue.text))
+                hits.append(Hit(reply, p, cur, cue.text, cue.tag))
     return hits
+
+
+class CueSet:
+    """Compiled cues grouped by their first word, so a reply is only checked for cues whose
+    first word it contains."""
+
+    def __init__(self, cues: Sequence[Cue]):
+        self.cues = tuple(cues)
+        self.by_first: dict[str, list[Cue]] = {}
+        for cue in self.cues:
+            self.by_first.setdefault(cue.words[0], []).append(cue)
+
+    def __bool__(self) -> bool:
+        return bool(self.cues)
+
+    def _in(self, t: Analysed, reply: int) -> list[Hit]:
+        by_first = self.by_first
+        hits: list[Hit] = []
+        for w in t.index.keys() & by_first.keys():
+            for cue in by_first[w]:
+                hits.extend(find(cue, t, reply))
+        return hits
+
+    def hits(self, texts: Sequence[Analysed]) -> list[Hit]:
+        """Every hit in any reply, in the order said."""
+        out: list[Hit] = []
+        for i, t in enumerate(texts):
+            out.extend(self._in(t, i))
+        out.sort(key=lambda h: (h.reply, h.start, -h.end))
+        return out
+
+    def first(self, texts: Sequence[Analysed]) -> Hit | None:
+        """The earliest hit, or None."""
+        for i, t in enumerate(texts):
+            hits = self._in(t, i)
+            if hits:
+                return min(hits, key=lambda h: (h.start, -h.end))
+        return None
 
 
 def find_any(cues: Sequence[Cue], texts: Sequence[Analysed]) -> list[Hit]:
-    """Every hit of any of the cues in any reply, in the order said."""
-    hits = []
-    for i, t in enumerate(texts):
-        for cue in cues:
-            hits.extend(find(cue, t, i))
-    hits.sort(key=lambda h: (h.reply, h.start, -h.end))
-    return hits
+    return CueSet(cues).hits(texts)
 
 
 def first_hit(cues: Sequence[Cue], texts: Sequence[Analysed]) -> Hit | None:
-    best = None
-    for i, t in enumerate(texts):
-        for cue in cues:
-            for h in find(cue, t, i):
-                if best is None or h.pos < best.pos:
-                    best = h
-        if best is not None:
-            return best
-    return None
+    return CueSet(cues).first(texts)
 
 
 # ---------------------------------------------------------------- amounts of money

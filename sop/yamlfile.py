@@ -42,6 +42,8 @@ class ContentError(Exception):
 def field_name(loc: Iterable[str | int]) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker for "the key itself" of a dict entry
+            continue
         if isinstance(part, int):
             out += f"[{part}]"
         else:
@@ -106,7 +108,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, LineMap]:
 def validation_problems(exc: ValidationError, file: str, lines: LineMap) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
+        loc = tuple(p for p in err["loc"] if p != "[key]")
         problems.append(Problem(file, lines.line(loc), field_name(loc), err["msg"]))
     return problems
 

@@ -1,0 +1,122 @@
+"""Benchmark: attempts scored per second for typical 3-reply attempts, against a plain regex
+scan of the same text (the cost of merely looking at the words once)."""
+
+from __future__ import annotations
+
+import random
+import re
+import statistics
+import time
+
+from scoring.scorer import Scorer
+from sop.library import Library
+
+OPENINGS = [
+    "Selamat {t}, dengan {cso} di PLN 123, ada yang bisa kami bantu Bapak/Ibu {n}?",
+    "Terima kasih telah menghubungi PLN 123, saya {cso}. Boleh dibantu IDPEL nya {n}?",
+]
+MIDDLES = {
+    "tagihan.jumlah": "Baik {n}, tagihan bulan {m} sebesar Rp {a} dan jatuh tempo tanggal 20.",
+    "invoice.email.setuju_web": "Untuk Invoice, {n} bisa melihat rincian tagihan di website "
+    "www.pln.co.id setiap bulan, lebih cepat dan detail.",
+    "invoice.email.tetap": "Sebelumnya {n} dapat melihat tagihan di website PLN www.pln.co.id.",
+    "website.panduan": "Caranya buka www.pln.co.id, pilih menu Pelayanan Pelanggan lalu "
+    "Informasi Tagihan Listrik / Pembelian Token.",
+    "invoice.keluhan.koreksi_email": "Baik {n}, koreksi alamat email Invoice ke {e} kami catat.",
+}
+CLOSINGS = {
+    "tagihan.jumlah": "Tagihan juga bisa dicek di aplikasi PLN Mobile. Ada lagi yang bisa dibantu?",
+    "invoice.email.setuju_web": "Klik Masuk dengan akun {n}, lalu masukkan IDPEL {i} di kolom "
+    "pencarian. Terima kasih.",
+    "invoice.email.tetap": "Baik, permintaan kami teruskan ke Unit PLN, petugas Unit akan "
+    "menghubungi {n}.",
+    "website.panduan": "Isi data akun lalu klik Masuk, kemudian masukkan IDPEL di kolom "
+    "pencarian ya {n}.",
+    "invoice.keluhan.koreksi_email": "Laporan kami teruskan ke Unit PLN terkait, terima kasih.",
+}
+ACTIONS = {"tagihan.jumlah": ("issue_closed", None), "invoice.email.setuju_web":
+           ("issue_closed", None), "invoice.email.tetap": ("forward_unit", None),
+           "website.panduan": ("issue_closed", None),
+           "invoice.keluhan.koreksi_email": ("keluhan", "koreksi_email_invoice")}
+NAMES = ["Budi Santoso", "Siti Aminah", "Agus Pratama", "Dewi Lestari", "Rudi Hartono",
+         "Putri Wulandari", "Andi Saputra", "Rina Marlina", "Joko Susilo", "Nur Aisyah"]
+
+
+def typical_attempts(n: int, seed: int = 7) -> list[dict]:
+    """n different, typical 3-reply attempts (names, amounts, cases and wording vary)."""
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        case = rnd.choice(sorted(MIDDLES))
+        name = rnd.choice(NAMES)
+        first = name.split()[0]
+        idpel = "".join(rnd.choice("0123456789") for _ in range(12))
+        amount = rnd.randrange(50, 2000) * 1000 + rnd.randrange(0, 1000)
+        email = f"{name.lower().replace(' ', '.')}@example.co.id"
+        fmt = {"n": first, "t": rnd.choice(["pagi", "siang", "sore"]), "cso": "Rina",
+               "m": rnd.choice(["Mei", "Juni", "Juli"]), "i": idpel, "e": email,
+               "a": f"{amount:,}".replace(",", ".")}
+        replies = [rnd.choice(OPENINGS).format(**fmt), MIDDLES[case].format(**fmt),
+                   CLOSINGS[case].format(**fmt)]
+        action, sub = ACTIONS[case]
+        out.append({
+            "case": case,
+            "facts": {"has_account": rnd.random() < 0.5, "email_used_elsewhere": False},
+            "customer": {"idpel": idpel, "name": name, "email": email, "bill_amount": amount},
+            "replies": replies,
+            "apkt": {"action": action, "sub_issue_type": sub, "idpel": idpel, "email": email,
+                     "keterangan": "-"},
+        })
+    return out
+
+
+def _rate(fn, items, seconds: float) -> float:
+    done = 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    while True:
+        for item in items:
+            fn(item)
+        done += len(items)
+        now = time.perf_counter()
+        if now >= deadline:
+            return done / (now - start)
+
+
+def bench_scoring(library: Library, seconds: float = 1.0, rounds: int = 5) -> dict:
+    scorer = Scorer(library)
+    attempts = typical_attempts(2000)
+    cues = sorted({c for sop in library.sops.values() for cs in sop.cue_sets.values() for c in cs}
+                  | {c for sop in library.sops.values() for s, _ in sop.all_steps()
+                     for c in s.cues})
+    pattern = re.compile(
+        "|".join(r"\b" + r"\W+".join(map(re.escape, c.replace("...", " ").split())) + r"\b"
+                 for c in cues),
+        re.IGNORECASE,
+    )
+
+    def score(a):
+        scorer.score_data(a)
+
+    def regex_scan(a):
+        for reply in a["replies"]:
+            pattern.findall(reply)
+
+    score(attempts[0])  # warm the word cache the way a running server has it warm
+    scored, scanned = [], []
+    for _ in range(rounds):  # interleaved, so both see the same machine noise
+        scored.append(_rate(score, attempts, seconds))
+        scanned.append(_rate(regex_scan, attempts, seconds))
+    s, b = statistics.median(scored), statistics.median(scanned)
+    return {
+        "name": "scoring",
+        "unit": "attempts/s",
+        "attempts_per_s_median": round(s),
+        "attempts_per_s_rounds": [round(x) for x in scored],
+        "baseline_regex_scan_per_s_median": round(b),
+        "baseline_regex_scan_per_s_rounds": [round(x) for x in scanned],
+        "ratio_baseline_over_scoring": round(b / s, 2),
+        "target_attempts_per_s": 10_000,
+        "distinct_attempts": len(attempts),
+        "replies_per_attempt": 3,
+    }

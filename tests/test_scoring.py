@@ -1,0 +1,446 @@
+"""The scorer against the SOP: for each case, full replies, each single omission, wrong action,
+wrong sub issue type, wrong IDPEL/email, steps out of order, and degenerate input."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from scoring.attempt import AttemptError
+from scoring.scorer import Scorer
+from sop.library import load_library
+
+SCORER = Scorer(load_library())
+
+IDPEL = "532100123456"
+EMAIL = "budi.santoso@example.co.id"
+
+GREETING = "Selamat pagi, dengan Budi di PLN 123, ada yang bisa dibantu?"
+WEB_OFFER = (
+    "Bapak dapat melihat informasi tagihan dan rincian rekening setiap bulan di website PLN "
+    "www.pln.co.id, tidak perlu menunggu kiriman email."
+)
+STEPS_ACCOUNT = (
+    "Caranya: buka www.pln.co.id, pilih menu Pelayanan Pelanggan, lalu di bagian paling bawah "
+    "pilih Informasi Tagihan Listrik / Pembelian Token. Isi email dan password lalu klik Masuk, "
+    "kemudian masukkan IDPEL Bapak di kolom pencarian."
+)
+STEPS_NO_ACCOUNT = [
+    "Caranya: buka www.pln.co.id, pilih menu Pelayanan Pelanggan, lalu di bagian paling bawah "
+    "pilih Informasi Tagihan Listrik / Pembelian Token.",
+    "Karena belum punya akun, klik Daftar Akun dan isi datanya, lalu klik Setuju pada syarat "
+    "dan ketentuan. Sistem akan mengirim verifikasi ke email Bapak.",
+    "Buka email tersebut untuk konfirmasi, setelah itu login dengan user dan password yang "
+    "sudah didaftarkan, lalu masukkan IDPEL di kolom pencarian.",
+]
+FORWARD = (
+    "Baik Pak, permintaan Invoice Bapak kami teruskan ke Unit PLN terkait. "
+    "Petugas Unit akan menghubungi Bapak."
+)
+
+
+def attempt(case, replies, action, sub=None, *, facts=None, idpel=IDPEL, email=EMAIL,
+            bill=345000):
+    return {
+        "case": case,
+        "facts": facts or {"has_account": False, "email_used_elsewhere": False},
+        "customer": {"idpel": IDPEL, "name": "Budi Santoso", "email": EMAIL,
+                     "bill_amount": bill},
+        "replies": replies,
+        "apkt": {"action": action, "sub_issue_type": sub, "idpel": idpel, "email": email,
+                 "keterangan": "catatan"},
+    }
+
+
+def score(data):
+    return SCORER.score_data(data)
+
+
+def crit(result, cid):
+    c = result.criterion(cid)
+    assert c is not None, f"{cid} missing from {[x.id for x in result.criteria]}"
+    return c
+
+
+# A full, correct attempt per case (with the facts that make the case interesting).
+FULL = {
+    "tagihan.jumlah": attempt(
+        "tagihan.jumlah",
+        [GREETING, "Tagihan bulan ini sebesar Rp 345.000 ya Pak.",
+         "Informasi tagihan juga bisa dilihat di aplikasi PLN Mobile atau www.pln.co.id."],
+        "issue_closed",
+    ),
+    "invoice.email.setuju_web": attempt(
+        "invoice.email.setuju_web", [GREETING, WEB_OFFER, *STEPS_NO_ACCOUNT], "issue_closed"
+    ),
+    "invoice.email.tetap": attempt(
+        "invoice.email.tetap", [GREETING, WEB_OFFER, FORWARD], "forward_unit"
+    ),
+    "invoice.keluhan.koreksi_email": attempt(
+        "invoice.keluhan.koreksi_email",
+        [GREETING, "Baik, koreksi alamat email Invoice kami sampaikan ke Unit PLN."],
+        "keluhan", "koreksi_email_invoice",
+    ),
+    "invoice.keluhan.berhenti": attempt(
+        "invoice.keluhan.berhenti",
+        [GREETING, "Permintaan berhenti berlangganan Invoice kami teruskan ke Unit PLN."],
+        "keluhan", "berhenti_langganan_invoice",
+    ),
+    "invoice.keluhan.lainnya": attempt(
+        "invoice.keluhan.lainnya",
+        [GREETING, "Keluhan Invoice yang tidak diterima kami laporkan ke Unit PLN."],
+        "keluhan", "lainnya_invoice",
+    ),
+    "website.panduan": attempt(
+        "website.panduan", [GREETING, STEPS_ACCOUNT], "issue_closed",
+        facts={"has_account": True, "email_used_elsewhere": False},
+    ),
+}
+
+EXPECTED_CRITERIA = {
+    "tagihan.jumlah": ["apkt_action", "bill_amount", "self_service_channel"],
+    "invoice.email.setuju_web": ["apkt_action", "website_offered_first", "website_steps"],
+    "invoice.email.tetap": ["apkt_action", "website_offered_first", "apkt_data", "unit_followup"],
+    "invoice.keluhan.koreksi_email": ["apkt_action", "sub_issue_type", "apkt_data"],
+    "invoice.keluhan.berhenti": ["apkt_action", "sub_issue_type", "apkt_data"],
+    "invoice.keluhan.lainnya": ["apkt_action", "sub_issue_type", "apkt_data"],
+    "website.panduan": ["apkt_action", "website_steps"],
+}
+WRONG_ACTION = {
+    "tagihan.jumlah": "keluhan",
+    "invoice.email.setuju_web": "forward_unit",
+    "invoice.email.tetap": "issue_closed",
+    "invoice.keluhan.koreksi_email": "forward_unit",
+    "invoice.keluhan.berhenti": "issue_closed",
+    "invoice.keluhan.lainnya": "none",
+    "website.panduan": "keluhan",
+}
+
+
+def test_every_case_has_a_full_attempt():
+    assert set(FULL) == set(load_library().case_ids())
+
+
+@pytest.mark.parametrize("case", sorted(FULL))
+def test_full_correct_replies_score_full_marks(case):
+    r = score(FULL[case])
+    assert [c.id for c in r.criteria] == EXPECTED_CRITERIA[case]
+    assert all(c.ok for c in r.criteria), [(c.id, c.evidence) for c in r.criteria if not c.ok]
+    assert r.passed and r.critical_failed == []
+    assert r.score == r.max_score and r.percent == 100.0
+    # Criteria that depend on a fact not set here (email_used_advice) do not count in the max.
+    assert r.max_score == (85.0 if case == "website.panduan" else 100.0)
+    for c in r.criteria:
+        assert c.evidence and c.sop_ref
+
+
+@pytest.mark.parametrize("case", sorted(FULL))
+def test_wrong_action_fails_the_attempt(case):
+    data = copy.deepcopy(FULL[case])
+    data["apkt"]["action"] = WRONG_ACTION[case]
+    r = score(data)
+    assert not r.passed
+    assert r.critical_failed[0] == "apkt_action"
+    c = crit(r, "apkt_action")
+    assert not c.ok and c.points == 0 and c.critical
+    assert "seharusnya" in c.evidence
+
+
+@pytest.mark.parametrize("case,wrong", [
+    ("invoice.keluhan.koreksi_email", "berhenti_langganan_invoice"),
+    ("invoice.keluhan.berhenti", "lainnya_invoice"),
+    ("invoice.keluhan.lainnya", "koreksi_email_invoice"),
+    ("invoice.keluhan.lainnya", None),
+])
+def test_wrong_sub_issue_type_fails(case, wrong):
+    data = copy.deepcopy(FULL[case])
+    data["apkt"]["sub_issue_type"] = wrong
+    r = score(data)
+    assert not r.passed and r.critical_failed == ["sub_issue_type"]
+    assert crit(r, "apkt_action").ok
+
+
+def test_contract_shape_and_sop_refs():
+    r = score(FULL["invoice.email.tetap"]).to_dict()
+    assert list(r) == ["case", "score", "max_score", "passed", "critical_failed", "criteria"]
+    assert list(r["criteria"][0]) == ["id", "ok", "points", "max", "critical", "sop_ref",
+                                      "evidence"]
+    refs = {c["id"]: c["sop_ref"] for c in r["criteria"]}
+    assert refs == {"apkt_action": "2b", "website_offered_first": "2a", "apkt_data": "2b",
+                    "unit_followup": "2b"}
+
+
+# ---------------------------------------------------------------- tagihan.jumlah
+@pytest.mark.parametrize("said", [
+    "Tagihannya Rp 345.000", "tagihan bapak Rp345.000,-", "totalnya 345 ribu ya pak",
+    "sebesar rp. 345.000,00", "345rb pak", "RP 345,000", "tagihan 345000",
+])
+def test_bill_amount_in_usual_formats(said):
+    data = copy.deepcopy(FULL["tagihan.jumlah"])
+    data["replies"][1] = said
+    c = crit(score(data), "bill_amount")
+    assert c.ok, c.evidence
+    assert c.sop_ref == "1a"
+
+
+@pytest.mark.parametrize("said", ["Tagihannya Rp 354.000", "sekitar 3 ribu", "Rp 34.500",
+                                  "tanggal 20 bulan ini"])
+def test_wrong_or_missing_amount_does_not_count(said):
+    data = copy.deepcopy(FULL["tagihan.jumlah"])
+    data["replies"][1] = said
+    r = score(data)
+    c = crit(r, "bill_amount")
+    assert not c.ok and c.points == 0
+    assert "Rp 345.000" in c.evidence
+    assert not r.passed  # 60 of 100 is under the pass mark of 70
+
+
+def test_rounded_spoken_amount_counts():
+    data = copy.deepcopy(FULL["tagihan.jumlah"])
+    data["customer"]["bill_amount"] = 345678
+    data["replies"][1] = "kurang lebih 346 ribu pak"
+    assert crit(score(data), "bill_amount").ok
+    data["replies"][1] = "Rp 345.678"
+    assert crit(score(data), "bill_amount").ok
+
+
+def test_self_service_channel_omitted():
+    data = copy.deepcopy(FULL["tagihan.jumlah"])
+    data["replies"][2] = "Ada lagi yang bisa dibantu?"
+    r = score(data)
+    c = crit(r, "self_service_channel")
+    assert not c.ok and "PLN Mobile" in c.evidence
+    assert r.score == 70.0 and r.passed
+
+
+@pytest.mark.parametrize("said", [
+    "Bisa juga dicek lewat situs resmi PLN ya Pak",
+    "bisa dilihat di WEBSITE pln",
+    "Silakan unduh aplikasi PLN Mobile",
+    "cek di pln mobile,  pak",
+])
+def test_website_named_in_other_words_counts(said):
+    data = copy.deepcopy(FULL["tagihan.jumlah"])
+    data["replies"][2] = said
+    assert crit(score(data), "self_service_channel").ok
+
+
+@pytest.mark.parametrize("said", [
+    "Mohon maaf, tagihan tidak bisa dilihat lewat website",
+    "Maaf pak, bukan melalui PLN Mobile",
+    "untuk tagihan jangan pakai aplikasi PLN ya",
+    "Website PLN sedang tidak bisa diakses",
+])
+def test_channel_said_in_the_negative_does_not_count(said):
+    data = copy.deepcopy(FULL["tagihan.jumlah"])
+    data["replies"][2] = said
+    assert not crit(score(data), "self_service_channel").ok
+
+
+# ---------------------------------------------------------------- invoice.email.*
+def test_setuju_web_omitting_the_offer():
+    data = copy.deepcopy(FULL["invoice.email.setuju_web"])
+    data["replies"] = [GREETING, *STEPS_NO_ACCOUNT]
+    r = score(data)
+    # The steps name the website, so the website was still offered before any forwarding.
+    assert crit(r, "website_offered_first").ok
+    data["replies"] = [GREETING, "Baik, akan saya bantu."]
+    r = score(data)
+    assert not crit(r, "website_offered_first").ok
+    assert not crit(r, "website_steps").ok
+
+
+def test_tetap_forwarded_before_website_fails_offered_first():
+    data = copy.deepcopy(FULL["invoice.email.tetap"])
+    data["replies"] = [GREETING, FORWARD, WEB_OFFER]
+    r = score(data)
+    c = crit(r, "website_offered_first")
+    assert not c.ok and "sebelum website ditawarkan" in c.evidence
+    assert r.score == 80.0
+
+
+def test_tetap_without_unit_followup():
+    data = copy.deepcopy(FULL["invoice.email.tetap"])
+    data["replies"] = [GREETING, WEB_OFFER, "Baik Pak, permintaan Bapak kami teruskan."]
+    r = score(data)
+    assert crit(r, "website_offered_first").ok
+    assert not crit(r, "unit_followup").ok
+    assert r.score == 80.0 and r.passed
+
+
+@pytest.mark.parametrize("field,value,points", [
+    ("idpel", "532100123457", 15.0),
+    ("idpel", "", 15.0),
+    ("email", "budi@example.co.id", 15.0),
+    ("email", None, 15.0),
+])
+def test_tetap_wrong_idpel_or_email_loses_half_of_apkt_data(field, value, points):
+    data = copy.deepcopy(FULL["invoice.email.tetap"])
+    data["apkt"][field] = value
+    c = crit(score(data), "apkt_data")
+    assert not c.ok and c.points == points
+    assert "tidak sesuai" in c.evidence
+
+
+def test_apkt_data_tolerates_formatting_of_the_same_values():
+    data = copy.deepcopy(FULL["invoice.email.tetap"])
+    data["apkt"]["idpel"] = "5321 0012 3456"
+    data["apkt"]["email"] = "  Budi.Santoso@Example.co.id "
+    assert crit(score(data), "apkt_data").ok
+
+
+def test_berhenti_does_not_require_email():
+    data = copy.deepcopy(FULL["invoice.keluhan.berhenti"])
+    data["apkt"]["email"] = None
+    assert crit(score(data), "apkt_data").ok
+    data["apkt"]["idpel"] = "111111111111"
+    c = crit(score(data), "apkt_data")
+    assert not c.ok and c.points == 0
+
+
+# ---------------------------------------------------------------- website steps
+ACCOUNT = {"has_account": True, "email_used_elsewhere": False}
+
+
+def panduan(replies, facts=ACCOUNT):
+    return score(attempt("website.panduan", replies, "issue_closed", facts=facts))
+
+
+def test_with_account_each_single_omission_loses_one_step():
+    parts = [
+        ("4a", "Buka www.pln.co.id."),
+        ("4b", "Pilih menu Pelayanan Pelanggan."),
+        ("4c", "Di paling bawah pilih Informasi Tagihan Listrik / Pembelian Token."),
+        ("4d", "Isi data akun lalu klik Masuk."),
+        ("4j", "Masukkan IDPEL pada kolom pencarian."),
+    ]
+    for i, (sid, _) in enumerate(parts):
+        replies = [text for j, (_, text) in enumerate(parts) if j != i]
+        c = crit(panduan(replies), "website_steps")
+        assert not c.ok, sid
+        assert c.points == 48.0, (sid, c.evidence)  # 4 of 5 steps of 60 points
+        assert sid in c.evidence.split("belum disebut")[1]
+
+
+def test_without_account_needs_registration_steps():
+    c = crit(panduan([STEPS_ACCOUNT], facts={"has_account": False,
+                                             "email_used_elsewhere": False}), "website_steps")
+    # 4a, 4b, 4c, 4i ("email dan password" is logging in) and 4j of the 9 steps
+    assert not c.ok and c.points == round(60 * 5 / 9, 2)
+    for sid in ("4e", "4f", "4g", "4h"):
+        assert sid in c.evidence.split("belum disebut")[1]
+    c = crit(panduan(STEPS_NO_ACCOUNT, facts={"has_account": False,
+                                               "email_used_elsewhere": False}),
+             "website_steps")
+    assert c.ok and c.points == 60.0
+
+
+def test_steps_out_of_order_do_not_count_as_in_order():
+    replies = ["Masukkan IDPEL di kolom pencarian, klik Masuk, pilih Informasi Tagihan Listrik "
+               "/ Pembelian Token, pilih Pelayanan Pelanggan, buka www.pln.co.id"]
+    c = crit(panduan(replies), "website_steps")
+    assert not c.ok
+    assert c.points == 12.0  # only one step can be credited in order
+    assert "tidak sesuai urutan" in c.evidence
+
+
+def test_steps_across_replies_in_order():
+    replies = ["buka www.pln.co.id", "lalu menu pelayanan pelanggan",
+               "pilih informasi tagihan listrik/pembelian token", "login dulu pak",
+               "terakhir ketik id pelanggan di kolom pencarian"]
+    assert crit(panduan(replies), "website_steps").ok
+
+
+def test_typos_case_and_punctuation_are_tolerated():
+    replies = ["BUKA   WWW.PLN.CO.ID  ...pilih menu pelayanan pelangan",
+               "cek paling bawah, infromasi tagihan listrik/pembelian token",
+               "isi data lalu LOGIN!!", "masukan ID pelangan di kolom pencarian"]
+    c = crit(panduan(replies), "website_steps")
+    assert c.ok, c.evidence
+
+
+def test_masukkan_is_not_the_masuk_button():
+    replies = ["Buka www.pln.co.id, pilih Pelayanan Pelanggan, lalu Informasi Tagihan Listrik "
+               "/ Pembelian Token. Masukkan email dan password Bapak, lalu masukkan IDPEL di "
+               "kolom pencarian."]
+    c = crit(panduan(replies), "website_steps")
+    assert not c.ok
+    assert "4d" in c.evidence.split("belum disebut")[1]
+
+
+def test_email_used_elsewhere_advice():
+    facts = {"has_account": False, "email_used_elsewhere": True}
+    r = panduan(STEPS_NO_ACCOUNT, facts=facts)
+    c = crit(r, "email_used_advice")
+    assert not c.ok and r.max_score == 100.0
+    r = panduan([*STEPS_NO_ACCOUNT, "Karena email sudah dipakai, silakan gunakan alamat email "
+                 "yang lain atau datang ke kantor PLN terdekat."], facts=facts)
+    assert crit(r, "email_used_advice").ok and r.score == 100.0
+    # Without the fact the criterion does not apply at all.
+    r = panduan([STEPS_ACCOUNT])
+    assert r.criterion("email_used_advice") is None and r.max_score == 85.0
+
+
+# ---------------------------------------------------------------- degenerate input
+@pytest.mark.parametrize("replies", [[], [""], ["   "], ["\n\t"]])
+def test_no_or_blank_replies_score_zero_on_reply_criteria(replies):
+    for case, data in FULL.items():
+        data = copy.deepcopy(data)
+        data["replies"] = replies
+        r = score(data)
+        assert 0 <= r.score <= r.max_score
+        for c in r.criteria:
+            if c.id not in ("apkt_action", "sub_issue_type", "apkt_data"):
+                assert not c.ok, (case, c.id)
+
+
+def test_markup_is_read_as_text():
+    data = copy.deepcopy(FULL["tagihan.jumlah"])
+    data["replies"] = ["<script>alert(1)</script>", "<b>Rp 345.000</b> <img src=x onerror=1>",
+                       "<a href='https://www.pln.co.id'>www.pln.co.id</a>"]
+    r = score(data)
+    assert crit(r, "bill_amount").ok and crit(r, "self_service_channel").ok
+
+
+def test_one_megabyte_reply_is_refused_with_a_clear_message():
+    data = copy.deepcopy(FULL["tagihan.jumlah"])
+    data["replies"] = ["a" * 1_000_000]
+    with pytest.raises(AttemptError) as exc:
+        score(data)
+    assert exc.value.field == "replies"
+    assert "terlalu panjang" in exc.value.message
+
+
+def test_many_long_replies_within_limits_are_scored():
+    data = copy.deepcopy(FULL["website.panduan"])
+    data["replies"] = [STEPS_ACCOUNT * 50] * 10
+    r = score(data)
+    assert crit(r, "website_steps").ok
+
+
+@pytest.mark.parametrize("mutate,field", [
+    (lambda d: d.pop("case"), "case"),
+    (lambda d: d.update(case="tidak.ada"), "case"),
+    (lambda d: d["apkt"].update(action="tutup"), "apkt.action"),
+    (lambda d: d["apkt"].update(sub_issue_type="lain"), "apkt.sub_issue_type"),
+    (lambda d: d.update(replies="halo"), "replies"),
+    (lambda d: d["replies"].append(5), "replies[3]"),
+    (lambda d: d["customer"].pop("idpel"), "customer.idpel"),
+    (lambda d: d["customer"].pop("bill_amount"), "customer.bill_amount"),
+    (lambda d: d["facts"].update(has_account="kadang"), "facts.has_account"),
+    (lambda d: d.update(extra=1), "extra"),
+])
+def test_bad_input_names_the_field(mutate, field):
+    data = copy.deepcopy(FULL["tagihan.jumlah"])
+    mutate(data)
+    with pytest.raises(AttemptError) as exc:
+        score(data)
+    assert exc.value.field == field
+
+
+def test_facts_may_be_left_out():
+    data = copy.deepcopy(FULL["website.panduan"])
+    del data["facts"]
+    r = score(data)  # both false: the without-account path applies
+    assert not crit(r, "website_steps").ok
