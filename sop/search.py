@@ -30,6 +30,7 @@ WORD_FLOOR = 78.0  # a query word matching a word worse than this counts as not 
 SHORT_FLOOR = 75.0  # the same for words of 4 letters, where one typo costs more ("apkr")
 PHRASE_SHARE = 0.25  # share of the score that rewards the query's words standing together
 SNIPPET_WIDTH = 140
+MAX_QUERY = 200  # characters of a query that are read; the rest is ignored
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,12 @@ def _best_word(q: str, fields: tuple[_Field, ...]) -> list[tuple[float, str]]:
     return out
 
 
-def _score(query: str, qwords: tuple[str, ...], doc: _Doc) -> tuple[float, str]:
-    """Score of one candidate and the word of its body that matched best."""
+def _score(query: str, qwords: tuple[str, ...], doc: _Doc) -> tuple[float, list[str]]:
+    """Score of one candidate and the words of its body that matched, best first."""
     keywords = [w for w in qwords if w not in STOPWORDS] or list(qwords)
     per_word = [_best_word(q, doc.fields) for q in keywords]  # [word][field]
     if not any(score for row in per_word for score, _ in row):
-        return 0.0, ""
+        return 0.0, []
     n = len(keywords)
     # all words found in one field (a title, a term, a step's text) beat words spread over
     # several fields, e.g. a glossary term plus a word of its meaning
@@ -130,27 +131,41 @@ def _score(query: str, qwords: tuple[str, ...], doc: _Doc) -> tuple[float, str]:
         fuzz.partial_ratio(query, utils.default_process(f.text)) * f.weight for f in doc.fields
     )
     body = next(i for i, f in enumerate(doc.fields) if f.text == doc.body)
-    anchor = max(per_word, key=lambda row: row[body][0])[body]
-    return (1 - PHRASE_SHARE) * word_part + PHRASE_SHARE * phrase, anchor[1] if anchor[0] else ""
+    matched = [row[body][1] for row in sorted(per_word, key=lambda r: -r[body][0]) if row[body][0]]
+    return (1 - PHRASE_SHARE) * word_part + PHRASE_SHARE * phrase, matched
 
 
-def _snippet(text: str, word: str, width: int = SNIPPET_WIDTH) -> str:
+def _snippet(text: str, words: list[str], width: int = SNIPPET_WIDTH) -> str:
+    """About `width` characters of `text` around the matched `words`, cut at spaces.
+
+    The window is placed at the occurrence of the best word that has most of the other
+    matched words close by; "..." marks a cut.
+    """
     flat = " ".join(text.split())
     if len(flat) <= width:
         return flat
-    pos = 0
-    if word:
-        found = re.search(re.escape(word), flat, re.IGNORECASE)
-        if found:
-            pos = found.start()
-    start = max(0, min(pos - width // 3, len(flat) - width))
-    if start > 0:
-        space = flat.rfind(" ", 0, start + 1)
-        start = space + 1 if space >= 0 else start
-    end = start + width
-    if end < len(flat):
-        space = flat.rfind(" ", start, end)
-        end = space if space > start else end
+    pos, word = 0, ""
+    if words:
+        lower = flat.lower()
+        spots = {w: [m.start() for m in re.finditer(re.escape(w), lower)] for w in words}
+
+        def near(at: int) -> int:
+            return sum(any(abs(p - at) < width // 2 for p in spots[w]) for w in words)
+
+        if spots[words[0]]:
+            best = max(spots[words[0]], key=lambda at: (near(at), -at))
+            # start the window at the first matched word of that cluster
+            pos, word = min(
+                (at, w) for w in words for at in spots[w] if abs(at - best) < width // 2
+            )
+    end = min(len(flat), max(0, pos - width // 3) + width)
+    start = max(0, end - width)
+    if start > 0:  # begin after a space, never after the match
+        space = flat.find(" ", start)
+        start = space + 1 if 0 <= space < pos else start
+    if end < len(flat):  # end at a space, never before the match
+        space = flat.rfind(" ", pos + len(word), end)
+        end = space if space > pos else end
     return ("..." if start > 0 else "") + flat[start:end] + ("..." if end < len(flat) else "")
 
 
@@ -161,13 +176,13 @@ def search(
 
     With `within`, only hits scoring at most that many points below the best one are kept.
     """
-    processed = utils.default_process(query or "")
+    processed = utils.default_process((query or "")[:MAX_QUERY])
     qwords = tuple(processed.split())
     if not qwords or limit <= 0:
         return []
     hits: list[SearchHit] = []
     for doc in _docs(sop):
-        score, word = _score(processed, qwords, doc)
+        score, words = _score(processed, qwords, doc)
         if score < MIN_SCORE:
             continue
         hits.append(
@@ -175,7 +190,7 @@ def search(
                 kind=doc.kind,
                 id=doc.id,
                 title=doc.title,
-                snippet=_snippet(doc.body, word),
+                snippet=_snippet(doc.body, words),
                 score=round(score, 1),
                 parent=doc.parent,
             )

@@ -1,0 +1,148 @@
+"""Helpers for end-to-end tests: a real `streamlit run` server and headless Debian Chromium.
+
+Used by the fixtures in conftest.py; usable on their own too, e.g. to take screenshots:
+
+    with streamlit_server(data_dir) as url, chromium() as browser:
+        page = browser.new_page()
+        page.goto(url)
+        wait_idle(page)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def streamlit_server(
+    data_dir: Path, *, script: str = "app.py", env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Run `streamlit run <script>` on a free port with CSO_DATA_DIR=data_dir; yield its URL.
+
+    Waits (at most START_TIMEOUT seconds) until /_stcore/health answers, and stops the server
+    on exit. If the server does not come up, the error carries the end of its log.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / f"streamlit-{port}.log"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", script,
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+        "--server.runOnSave", "false",
+    ]  # fmt: skip
+    run_env = {**os.environ, "CSO_DATA_DIR": str(data_dir), **(env or {})}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=run_env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while not _healthy(url):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    tail = log_path.read_text(errors="replace")[-3000:]
+                    state = (
+                        f"exited with {proc.returncode}"
+                        if proc.poll() is not None
+                        else (f"not healthy after {START_TIMEOUT:.0f}s")
+                    )
+                    raise RuntimeError(f"streamlit server {state}; log:\n{tail}")
+                time.sleep(0.25)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def chromium(headless: bool = True):
+    """A Playwright Browser on Debian's chromium (Playwright's own download does not work)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=headless
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def wait_idle(page, timeout: float = 30_000) -> None:
+    """Wait until the Streamlit app has finished its current script run."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
+    # a rerun may start just after an action; give it a moment to begin before we wait
+    page.wait_for_timeout(150)
+    page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def open_app(page, url: str, path: str = "") -> None:
+    """Open the app (optionally a page's url_path) and wait until it has drawn."""
+    page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+    wait_idle(page)
+    page.wait_for_selector("[data-testid='stMainBlockContainer']", timeout=30_000)
+
+
+def screenshot(page, name: str, *, max_height: int = 12_000) -> Path:
+    """Save a full-page screenshot into test-artifacts/ (gitignored) and return its path.
+
+    Streamlit scrolls inside its main section, not the document, so a plain full-page shot
+    shows only the window; the viewport is stretched to the content for the shot and restored.
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    size = page.viewport_size or {"width": 1400, "height": 900}
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll("
+        "\"[data-testid='stMain'], [data-testid='stMainBlockContainer']\")]"
+        ".map(e => e.scrollHeight), document.documentElement.scrollHeight)"
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(int(height), max_height)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    return path
