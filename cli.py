@@ -109,11 +109,95 @@ def cmd_sop_show(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- scenarios, generate
+def _scenarios_or_exit(lib: Library):
+    from scenarios.library import load_scenarios
+
+    scen = load_scenarios(sop_library=lib)
+    for p in scen.problems:
+        _err(f"peringatan: {p}")
+    return scen
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    scen = _scenarios_or_exit(_library_or_exit())
+    rows = [s.summary() for s in scen]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        facts = ",".join(f"{k}={str(v).lower()}" for k, v in r["facts"].items()) or "-"
+        print("\t".join([r["id"], r["case"], r["difficulty"], r["persona"], facts, r["status"],
+                         r["title"]]))
+    return 0
+
+
+def _seed(text: str) -> int:
+    from scenarios.generator import MAX_SEED
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bukan bilangan bulat: {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"harus 0..{MAX_SEED}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bukan bilangan bulat: {text!r}") from None
+    if not 1 <= value <= 10_000_000:
+        raise argparse.ArgumentTypeError("harus 1..10000000")
+    return value
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from scenarios.generator import MAX_SEED, generate_call
+
+    lib = _library_or_exit()
+    scen = _scenarios_or_exit(lib)
+    scenario = scen.get(args.scenario)
+    if scenario is None:
+        _err(f"skenario '{args.scenario}' tidak ada; yang ada: {', '.join(scen.scenarios) or '-'}")
+        return EXIT_BAD_INPUT
+    if args.seed + args.count - 1 > MAX_SEED:
+        _err(f"--seed + --count melewati {MAX_SEED}")
+        return EXIT_BAD_INPUT
+    sop = lib.find_case(scenario.case)[0]
+    out = sys.stdout
+    for seed in range(args.seed, args.seed + args.count):
+        call = generate_call(scenario, seed, sop=sop)
+        out.write(json.dumps(call.to_dict(), ensure_ascii=False) + "\n")
+    return 0
+
+
 # ---------------------------------------------------------------- bench
 def cmd_bench(args: argparse.Namespace) -> int:
     from bench.run import run
 
     return run(as_json=args.json, quick=args.quick)
+
+
+# ---------------------------------------------------------------- db
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from store.db import Database
+
+    db = Database()
+    try:
+        before = db.current_revision()
+        db.upgrade()
+        _err(f"{db!r}: skema {before or '(kosong)'} -> {db.current_revision()}")
+    except OperationalError as exc:
+        _err(f"{db!r}: tidak dapat dipakai: {str(exc.orig).strip()}")
+        return 1
+    finally:
+        db.dispose()
+    return 0
 
 
 def _library_or_exit() -> Library:
@@ -146,6 +230,21 @@ def build_parser() -> argparse.ArgumentParser:
     show = sps.add_parser("show", help="tampilkan langkah-langkah SOP")
     show.add_argument("id", nargs="?", help="id SOP (default: satu-satunya SOP)")
     show.set_defaults(func=cmd_sop_show)
+
+    sc = sub.add_parser("scenarios", help="daftar skenario latihan")
+    sc.add_argument("--json", action="store_true", help="cetak sebagai daftar objek JSON")
+    sc.set_defaults(func=cmd_scenarios)
+
+    g = sub.add_parser("generate", help="buat panggilan latihan (satu JSON per baris)")
+    g.add_argument("--scenario", required=True, help="id skenario")
+    g.add_argument("--seed", type=_seed, required=True, help="seed pertama")
+    g.add_argument("--count", type=_count, default=1, help="jumlah panggilan (seed berurutan)")
+    g.set_defaults(func=cmd_generate)
+
+    d = sub.add_parser("db", help="basis data (CSO_DATABASE_URL atau data/cso_trainer.db)")
+    ds = d.add_subparsers(dest="db_command", required=True)
+    up = ds.add_parser("upgrade", help="terapkan migrasi skema sampai versi terbaru")
+    up.set_defaults(func=cmd_db_upgrade)
 
     b = sub.add_parser("bench", help="ukur kecepatan (mencetak angka, bukan tes)")
     b.add_argument("--json", action="store_true", help="cetak hasil sebagai JSON")

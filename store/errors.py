@@ -1,0 +1,16 @@
+"""Errors the store raises; each names the field and says what is wrong (in Indonesian)."""
+
+from __future__ import annotations
+
+
+class StoreError(ValueError):
+    """Bad input to a store function; nothing was written."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class AccessDenied(PermissionError):
+    """The requesting user may not see or change this."""
