@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import random
 import re
-import statistics
-import time
 
+from bench.common import compare
 from scoring.scorer import Scorer
 from sop.library import Library
 
@@ -70,19 +69,6 @@ def typical_attempts(n: int, seed: int = 7) -> list[dict]:
     return out
 
 
-def _rate(fn, items, seconds: float) -> float:
-    done = 0
-    start = time.perf_counter()
-    deadline = start + seconds
-    while True:
-        for item in items:
-            fn(item)
-        done += len(items)
-        now = time.perf_counter()
-        if now >= deadline:
-            return done / (now - start)
-
-
 def bench_scoring(library: Library, seconds: float = 1.0, rounds: int = 5) -> dict:
     scorer = Scorer(library)
     attempts = typical_attempts(2000)
@@ -95,27 +81,22 @@ def bench_scoring(library: Library, seconds: float = 1.0, rounds: int = 5) -> di
         re.IGNORECASE,
     )
 
-    def score(a):
-        scorer.score_data(a)
+    def score(i: int) -> None:
+        scorer.score_data(attempts[i % len(attempts)])
 
-    def regex_scan(a):
-        for reply in a["replies"]:
+    def regex_scan(i: int) -> None:
+        for reply in attempts[i % len(attempts)]["replies"]:
             pattern.findall(reply)
 
-    score(attempts[0])  # warm the word cache the way a running server has it warm
-    scored, scanned = [], []
-    for _ in range(rounds):  # interleaved, so both see the same machine noise
-        scored.append(_rate(score, attempts, seconds))
-        scanned.append(_rate(regex_scan, attempts, seconds))
-    s, b = statistics.median(scored), statistics.median(scanned)
+    r = compare(score, regex_scan, seconds=seconds, rounds=rounds)
     return {
         "name": "scoring",
         "unit": "attempts/s",
-        "attempts_per_s_median": round(s),
-        "attempts_per_s_rounds": [round(x) for x in scored],
-        "baseline_regex_scan_per_s_median": round(b),
-        "baseline_regex_scan_per_s_rounds": [round(x) for x in scanned],
-        "ratio_baseline_over_scoring": round(b / s, 2),
+        "attempts_per_s_median": r["subject_median"],
+        "attempts_per_s_rounds": r["subject"],
+        "baseline_regex_scan_per_s_median": r["baseline_median"],
+        "baseline_regex_scan_per_s_rounds": r["baseline"],
+        "ratio_baseline_over_scoring": round(r["baseline_median"] / r["subject_median"], 2),
         "target_attempts_per_s": 10_000,
         "distinct_attempts": len(attempts),
         "replies_per_attempt": 3,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -66,8 +67,7 @@ class Cue:
     tag: int = 0  # lets one CueSet carry several groups (e.g. the website steps)
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """Where a cue was found: reply index, first and last word index, and the cue."""
 
     reply: int
@@ -164,15 +164,16 @@ class Reader:
     def read(self, raw: str) -> Analysed:
         words: list[str] = []
         clause: list[int] = []
-        cache = self._cache
-        canon = self.canon
         index: dict[str, list[int]] = {}
+        get = self._cache.get
+        canon = self.canon
+        findall = WORD.findall
         c = 0
         i = 0
         for part in BREAK.split(raw.lower()):
             c += 1
-            for w in WORD.findall(part):
-                cw = cache.get(w) or canon(w)
+            for w in findall(part):
+                cw = get(w) or canon(w)
                 if cw in CLAUSE_RESET:
                     c += 1
                 words.append(cw)
