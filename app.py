@@ -1,19 +1,44 @@
-"""Streamlit entry point: page setup, who the visitor is, then the pages their roles allow.
+"""Streamlit entry point: who the visitor is, then the pages their roles allow.
 
 Run with `streamlit run app.py`. Pages live in views/ and are listed in views/pages.py.
+
+Every page is registered (so a page's URL survives the login and always resolves), but the
+sidebar menu links only the user's pages and each page checks the user's roles itself before
+it draws anything. Nobody signed in: the login screen (or the first-admin form on an empty
+database); an account that must change its password: only that form.
 """
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
-from views.pages import pages_for
-from views.roles import current_roles
+from views import auth
+from views.pages import build_pages, draw_menu
+from views.state import database
 
-st.set_page_config(page_title="CSO Trainer PLN 123", layout="wide")
+pages = build_pages()
+navigation = st.navigation(list(pages.values()), position="hidden")
 
-# A login step will go here (before navigation); until then every visitor has every role.
-roles = current_roles()
-sections = pages_for(roles)
-if not sections:
-    st.error("Akun Anda belum memiliki akses ke halaman mana pun. Hubungi admin.")
+try:
+    database()  # opened and migrated once per process
+    user = auth.signed_in_user()
+except SQLAlchemyError as exc:
+    st.error(f"Basis data tidak dapat dipakai ({type(exc).__name__}). Periksa CSO_DATABASE_URL.")
     st.stop()
-st.navigation(sections).run()
+
+st.set_page_config(
+    page_title="CSO Trainer PLN 123",
+    page_icon=":material/support_agent:",
+    layout="wide",
+    initial_sidebar_state="expanded" if user else "collapsed",  # no menu before signing in
+)
+
+if user is None:
+    auth.login_screen()
+    st.stop()
+if user.must_change_password:
+    auth.change_password_screen(user)
+    st.stop()
+
+draw_menu(user.roles, pages)
+auth.account_sidebar(user)
+navigation.run()

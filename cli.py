@@ -200,6 +200,390 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- users, demo-setup
+def _open_db():
+    """The app's database, migrated; None (after a message) when it cannot be used."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store.db import Database
+
+    db = Database()
+    try:
+        db.upgrade()
+    except SQLAlchemyError as exc:
+        _err(f"{db!r}: tidak dapat dipakai: {exc}")
+        db.dispose()
+        return None
+    return db
+
+
+def _read_password() -> str | None:
+    """The new password from standard input (asked twice on a terminal), never an argument."""
+    from core.security import MAX_PASSWORD_CHARS
+
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Kata sandi: ")
+        if getpass.getpass("Ulangi kata sandi: ") != password:
+            _err("kedua kata sandi tidak sama")
+            return None
+        return password
+    line = sys.stdin.readline(MAX_PASSWORD_CHARS + 3)
+    return line.rstrip("\r\n")
+
+
+def _users_cmd(func):
+    """Run a users sub-command against the database; StoreError -> exit 2 naming the field."""
+
+    def run(args: argparse.Namespace) -> int:
+        from store.errors import StoreError
+
+        db = _open_db()
+        if db is None:
+            return 1
+        try:
+            return func(db, args)
+        except StoreError as exc:
+            _err(f"{args.users_command}: {exc.field}: {exc.message}")
+            return EXIT_BAD_INPUT
+        finally:
+            db.dispose()
+
+    return run
+
+
+def _user_or_none(db, username: str):
+    from store import get_user_by_username
+
+    user = get_user_by_username(db, username)
+    if user is None:
+        _err(f"pengguna '{username}' tidak ada")
+    return user
+
+
+@_users_cmd
+def cmd_users_add(db, args: argparse.Namespace) -> int:
+    from store.auth import create_account
+
+    password = _read_password()
+    if password is None:
+        return EXIT_BAD_INPUT
+    user = create_account(
+        db,
+        username=args.username,
+        display_name=args.name or args.username,
+        roles=args.role,
+        password=password,
+        email=args.email,
+        must_change_password=args.must_change_password,
+    )
+    _err(f"OK: akun {user.username} dibuat (peran: {', '.join(user.roles)})")
+    return 0
+
+
+@_users_cmd
+def cmd_users_list(db, args: argparse.Namespace) -> int:
+    from store import list_users
+
+    rows = [
+        {
+            "username": u.username,
+            "display_name": u.display_name,
+            "roles": list(u.roles),
+            "disabled": u.disabled,
+            "must_change_password": u.must_change_password,
+            "email": u.email,
+        }
+        for u in list_users(db)
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        status = "nonaktif" if r["disabled"] else "aktif"
+        print("\t".join([r["username"], ",".join(r["roles"]), status, r["email"] or "-",
+                         r["display_name"]]))  # fmt: skip
+    return 0
+
+
+@_users_cmd
+def cmd_users_disable(db, args: argparse.Namespace) -> int:
+    from store import set_disabled
+
+    user = _user_or_none(db, args.username)
+    if user is None:
+        return 1
+    disabled = args.users_command == "disable"
+    set_disabled(db, user_id=user.id, disabled=disabled, actor_id=None, comment="cso-trainer")
+    _err(f"OK: akun {user.username} {'dinonaktifkan' if disabled else 'diaktifkan'}")
+    return 0
+
+
+@_users_cmd
+def cmd_users_set_roles(db, args: argparse.Namespace) -> int:
+    from store import set_roles
+
+    user = _user_or_none(db, args.username)
+    if user is None:
+        return 1
+    user = set_roles(db, user_id=user.id, roles=args.role, actor_id=None, comment="cso-trainer")
+    _err(f"OK: peran {user.username}: {', '.join(user.roles)}")
+    return 0
+
+
+def cmd_demo_setup(args: argparse.Namespace) -> int:
+    from core.config import demo_mode
+    from store.auth import DEMO_PASSWORD, ensure_demo_accounts
+
+    if not demo_mode():
+        _err("demo-setup hanya untuk mode demo (akun dengan kata sandi yang diketahui umum): "
+             "jalankan dengan CSO_DEMO=1")  # fmt: skip
+        return 1
+    db = _open_db()
+    if db is None:
+        return 1
+    try:
+        for username, created in ensure_demo_accounts(db):
+            _err(f"akun demo {username}: {'dibuat' if created else 'sudah ada'}")
+        from store.demo import seed_first_start
+
+        seeded = seed_first_start(db)
+        if seeded:
+            _err(f"data demo: {seeded} percobaan simulasi untuk dashboard QA")
+    finally:
+        db.dispose()
+    _err(f"kata sandi akun demo: {DEMO_PASSWORD}")
+    return 0
+
+
+# ---------------------------------------------------------------- coverage, export, import
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from scenarios.coverage import as_json, as_table, coverage
+
+    if args.files is not None:
+        from scenarios.library import load_scenarios
+
+        lib = _library_or_exit()
+        scen = load_scenarios([Path(p) for p in args.files] or None, sop_library=lib)
+        for p in scen.problems:
+            _err(f"peringatan: {p}")
+        cov = coverage(lib, scen)
+    else:
+        from store.content import content_snapshot, import_shipped
+
+        db = _open_db()
+        if db is None:
+            return 1
+        try:
+            import_shipped(db)
+            snap = content_snapshot(db)
+            cov = coverage(snap.sops, snap.scenarios)
+        finally:
+            db.dispose()
+    print(as_json(cov) if args.json else as_table(cov, color=sys.stdout.isatty()))
+    if not cov.ok:
+        _err("kasus tanpa skenario aktif: " + ", ".join(cov.uncovered_cases))
+        return 1
+    return 0
+
+
+def cmd_scenarios_export(args: argparse.Namespace) -> int:
+    from store.content import export_texts, import_shipped, zip_texts
+
+    db = _open_db()
+    if db is None:
+        return 1
+    try:
+        import_shipped(db)
+        files = export_texts(db, kind=args.kind, active_only=args.active_only)
+    finally:
+        db.dispose()
+    dest = Path(args.dest)
+    try:
+        if dest.suffix.lower() == ".zip":
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(zip_texts(files))
+        else:
+            dest.mkdir(parents=True, exist_ok=True)
+            for name, text in files.items():
+                (dest / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _err(f"{dest}: tidak dapat ditulis: {exc.strerror or exc}")
+        return 1
+    _err(f"{len(files)} file diekspor ke {dest}")
+    return 0
+
+
+def cmd_scenarios_import(args: argparse.Namespace) -> int:
+    from sop.yamlfile import ContentError, read_text, yaml_files
+    from store.content import import_shipped, import_texts, unzip_texts
+    from store.errors import StoreError
+
+    files: dict[str, str] = {}
+    problems = []
+    for raw in args.paths:
+        path = Path(raw)
+        try:
+            if path.suffix.lower() == ".zip" and path.is_file():
+                found = unzip_texts(path.read_bytes(), name=str(path))
+            else:
+                found = {str(f): read_text(f) for f in yaml_files([path])}
+        except ContentError as exc:
+            problems.extend(exc.problems)
+            continue
+        except OSError as exc:
+            _err(f"{path}:1: (file): tidak dapat dibaca: {exc.strerror or exc}")
+            return EXIT_BAD_INPUT
+        files.update(found)
+    for p in problems:
+        _err(str(p))
+    if problems:
+        return EXIT_BAD_INPUT
+    if not files:
+        _err("tidak ada file .yaml untuk diimpor")
+        return EXIT_BAD_INPUT
+    db = _open_db()
+    if db is None:
+        return 1
+    try:
+        import_shipped(db)
+        report = import_texts(db, files, author_id=None, reason=args.reason)
+    except ContentError as exc:
+        for p in exc.problems:
+            _err(str(p))
+        _err(f"tidak ada yang diimpor: {len(exc.problems)} masalah")
+        return EXIT_BAD_INPUT
+    except StoreError as exc:
+        _err(f"{exc.field}: {exc.message}")
+        return EXIT_BAD_INPUT
+    finally:
+        db.dispose()
+    _err(f"impor selesai: {report.summary()}")
+    return 0
+
+
+# ---------------------------------------------------------------- QA: export, demo-data
+def _progress_bar(label: str):
+    """A progress bar on standard error: redrawn in place on a terminal, else every 10%."""
+    tty = sys.stderr.isatty()
+    last = [-1]
+
+    def show(done: int, total: int) -> None:
+        pct = 100 * done // total if total else 100
+        if tty:
+            bar = "#" * (pct // 4) + "." * (25 - pct // 4)
+            end = "\n" if done >= total else ""
+            print(f"\r{label} [{bar}] {pct:3d}% {done}/{total}", end=end, file=sys.stderr,
+                  flush=True)
+        elif pct // 10 != last[0] or done >= total:
+            last[0] = pct // 10
+            print(f"{label}: {pct}% ({done}/{total})", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bukan tanggal YYYY-MM-DD: {text!r}") from None
+
+
+def _qa_filter(db, args: argparse.Namespace):
+    """The QA page's filters from command-line options; None (after a message) if bad."""
+    from store import get_user_by_username
+    from store.dashboard import QaFilter
+    from store.errors import StoreError
+
+    trainee_id = None
+    if args.trainee:
+        user = get_user_by_username(db, args.trainee)
+        if user is None:
+            _err(f"--trainee: pengguna '{args.trainee}' tidak ada")
+            return None
+        trainee_id = user.id
+    try:
+        return QaFilter.for_dates(args.date_from, args.date_to, trainee_id=trainee_id,
+                                  case_id=args.case, scenario_id=args.scenario,
+                                  passed=args.passed, mode=args.mode, reviewed=args.reviewed)
+    except StoreError as exc:
+        _err(f"--{exc.field.replace('finished_', '').replace('_', '-')}: {exc.message}")
+        return None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from store.access import Requester
+    from store.errors import StoreError
+    from store.export import TABLES, export_tables, write_export
+
+    tables = args.table or (["attempts"] if args.format == "csv" else list(TABLES))
+    if args.format == "csv" and len(tables) > 1:
+        _err("--table: CSV berisi satu tabel; pilih satu, atau pakai --format xlsx")
+        return EXIT_BAD_INPUT
+    db = _open_db()
+    if db is None:
+        return 1
+    try:
+        where = _qa_filter(db, args)
+        if where is None:
+            return EXIT_BAD_INPUT
+        operator = Requester.of(0, {"qa"})  # the command line reads as QA does
+        data = export_tables(db, requester=operator, where=where, tables=tables)
+        write_export(Path(args.out), fmt=args.format, tables=data)
+    except StoreError as exc:
+        _err(f"export: {exc.field}: {exc.message}")
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        _err(f"--out: {args.out}: tidak dapat ditulis: {exc}")
+        return 1
+    finally:
+        db.dispose()
+    rows = ", ".join(f"{TABLES[k][0]} {len(v)} baris" for k, v in data.items())
+    _err(f"OK: {args.out} ({args.format}): {rows}")
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from store.demo import seed_demo_attempts
+    from store.errors import StoreError
+
+    db = _open_db()
+    if db is None:
+        return 1
+    try:
+        n = seed_demo_attempts(db, args.attempts, trainees=args.trainees, weeks=args.weeks,
+                               seed=args.seed, on_progress=_progress_bar("data demo"))
+    except StoreError as exc:
+        _err(f"demo-data: {exc.field}: {exc.message}")
+        return EXIT_BAD_INPUT
+    finally:
+        db.dispose()
+    _err(f"OK: {n} percobaan demo dari {args.trainees} peserta demo ({args.weeks} minggu)")
+    return 0
+
+
+def _add_qa_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="date_from", type=_date, help="selesai mulai tanggal (WIB)")
+    p.add_argument("--to", dest="date_to", type=_date, help="selesai sampai tanggal (termasuk)")
+    p.add_argument("--trainee", help="username peserta")
+    p.add_argument("--case", help="id kasus, mis. invoice.email.tetap")
+    p.add_argument("--scenario", help="id skenario")
+    p.add_argument("--mode", choices=["latihan", "ujian"])
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--passed", dest="passed", action="store_const", const=True,
+                   help="hanya yang lulus (setelah penyesuaian QA)")
+    g.add_argument("--failed", dest="passed", action="store_const", const=False,
+                   help="hanya yang tidak lulus")
+    r = p.add_mutually_exclusive_group()
+    r.add_argument("--reviewed", dest="reviewed", action="store_const", const=True,
+                   help="hanya yang sudah ditinjau QA")
+    r.add_argument("--not-reviewed", dest="reviewed", action="store_const", const=False,
+                   help="hanya yang belum ditinjau")
+
+
 def _library_or_exit() -> Library:
     lib = load_library()
     for p in lib.problems:
@@ -234,6 +618,23 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("scenarios", help="daftar skenario latihan")
     sc.add_argument("--json", action="store_true", help="cetak sebagai daftar objek JSON")
     sc.set_defaults(func=cmd_scenarios)
+    scs = sc.add_subparsers(dest="scenarios_command")
+    se = scs.add_parser("export", help="ekspor versi terkini dari basis data ke file YAML")
+    se.add_argument("dest", help="folder (satu file per skenario) atau file .zip")
+    se.add_argument("--kind", choices=["scenario", "sop"], default="scenario",
+                    help="skenario (default) atau SOP beserta rubriknya")
+    se.add_argument("--active-only", action="store_true", help="hanya yang aktif")
+    se.set_defaults(func=cmd_scenarios_export)
+    si = scs.add_parser("import", help="impor file YAML (atau .zip) sebagai versi baru")
+    si.add_argument("paths", nargs="+", help="file, folder atau arsip .zip")
+    si.add_argument("--reason", default="impor dari file", help="alasan singkat (riwayat)")
+    si.set_defaults(func=cmd_scenarios_import)
+
+    cv = sub.add_parser("coverage", help="cakupan kasus dan varian SOP oleh skenario aktif")
+    cv.add_argument("--json", action="store_true", help="cetak sebagai daftar objek JSON")
+    cv.add_argument("--files", nargs="*", metavar="PATH",
+                    help="baca skenario dari file/folder (default: basis data aplikasi)")
+    cv.set_defaults(func=cmd_coverage)
 
     g = sub.add_parser("generate", help="buat panggilan latihan (satu JSON per baris)")
     g.add_argument("--scenario", required=True, help="id skenario")
@@ -245,6 +646,52 @@ def build_parser() -> argparse.ArgumentParser:
     ds = d.add_subparsers(dest="db_command", required=True)
     up = ds.add_parser("upgrade", help="terapkan migrasi skema sampai versi terbaru")
     up.set_defaults(func=cmd_db_upgrade)
+
+    u = sub.add_parser("users", help="akun dan peran (untuk penyiapan lewat skrip)")
+    us = u.add_subparsers(dest="users_command", required=True)
+    roles = {"choices": ["trainee", "trainer", "qa", "admin"], "action": "append",
+             "required": True, "help": "peran (boleh diulang)"}  # fmt: skip
+    ua = us.add_parser("add", help="buat akun; kata sandi dibaca dari standard input",
+                       description="Buat akun. Kata sandi dibaca dari standard input (di "
+                       "terminal: ditanya dua kali), tidak pernah dari argumen.")  # fmt: skip
+    ua.add_argument("username")
+    ua.add_argument("--role", **roles)
+    ua.add_argument("--name", help="nama lengkap (default: nama pengguna)")
+    ua.add_argument("--email", help="email identitas SSO (OIDC) yang masuk sebagai akun ini")
+    ua.add_argument("--must-change-password", action="store_true",
+                    help="wajib ganti kata sandi saat pertama masuk")  # fmt: skip
+    ua.set_defaults(func=cmd_users_add)
+    ul = us.add_parser("list", help="daftar akun")
+    ul.add_argument("--json", action="store_true", help="cetak sebagai daftar objek JSON")
+    ul.set_defaults(func=cmd_users_list)
+    for name, text in (("disable", "nonaktifkan akun"), ("enable", "aktifkan lagi akun")):
+        ud = us.add_parser(name, help=text)
+        ud.add_argument("username")
+        ud.set_defaults(func=cmd_users_disable)
+    ur = us.add_parser("set-roles", help="ganti semua peran akun")
+    ur.add_argument("username")
+    ur.add_argument("--role", **roles)
+    ur.set_defaults(func=cmd_users_set_roles)
+
+    dm = sub.add_parser("demo-setup", help="buat akun demo (hanya dengan CSO_DEMO=1)")
+    dm.set_defaults(func=cmd_demo_setup)
+
+    ex = sub.add_parser("export", help="ekspor percobaan, hasil per kriteria dan tabel dashboard")
+    ex.add_argument("--format", choices=["csv", "xlsx"], required=True)
+    ex.add_argument("--out", required=True, help="file tujuan")
+    ex.add_argument("--table", action="append",
+                    help="attempts, criteria, by_trainee, by_case, by_scenario, by_criterion, "
+                         "weekly, weakest_by_trainee atau mastery (boleh berulang untuk xlsx); "
+                         "default: csv = attempts, xlsx = semua")
+    _add_qa_filters(ex)
+    ex.set_defaults(func=cmd_export)
+
+    dd = sub.add_parser("demo-data", help="isi basis data dengan percobaan simulasi")
+    dd.add_argument("--attempts", type=_count, required=True, help="jumlah percobaan")
+    dd.add_argument("--trainees", type=int, default=12, help="jumlah peserta demo (1..1000)")
+    dd.add_argument("--weeks", type=int, default=8, help="rentang minggu (default 8)")
+    dd.add_argument("--seed", type=int, default=1, help="seed simulasi")
+    dd.set_defaults(func=cmd_demo_data)
 
     b = sub.add_parser("bench", help="ukur kecepatan (mencetak angka, bukan tes)")
     b.add_argument("--json", action="store_true", help="cetak hasil sebagai JSON")

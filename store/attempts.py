@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from sop.yamlfile import field_name
 from store.access import Requester
+from store.dashboard import add_facts
 from store.db import Database, reading, writing
 from store.errors import AccessDenied, StoreError
 from store.models import Attempt, User
@@ -241,6 +242,7 @@ def save_attempt(db: Database | Session, *, attempt: NewAttempt | Mapping[str, A
         row.finished_at = new.finished_at
         s.add(row)
         s.flush()
+        add_facts(s, row)  # the narrow rows the QA filters and dashboards read
         return row.id
 
 

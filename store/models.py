@@ -6,13 +6,14 @@ these models must describe the same schema (a test compares them on SQLite and P
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -45,6 +46,8 @@ class Base(DeclarativeBase):
 
 class User(Base):
     __tablename__ = "users"
+    # A unique index rather than a constraint: SQLite can add it without rebuilding the table.
+    __table_args__ = (Index(None, "email", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -54,6 +57,8 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    # The e-mail of the single sign-on (OIDC) identity that signs in as this account; lower case.
+    email: Mapped[str | None] = mapped_column(String(254))
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserRole.role"
@@ -115,6 +120,21 @@ class Attempt(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class LoginFailure(Base):
+    """One failed login for one throttling key (an account or a client), kept for the backoff.
+
+    `key_hash` is `core.security.failure_key(...)`: never the typed name or address in clear.
+    Rows older than the backoff window are deleted when new failures are written.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index(None, "key_hash", "at"), Index(None, "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class AuditEntry(Base):
     """Append-only: database triggers refuse UPDATE and DELETE on this table."""
 
@@ -130,3 +150,218 @@ class AuditEntry(Base):
     old: Mapped[Any | None] = mapped_column(Json)
     new: Mapped[Any | None] = mapped_column(Json)
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- QA review (migration 0003)
+# The record of a review is append-only (triggers refuse UPDATE and DELETE): overrides, review
+# marks, score versions from rescoring, calibration verdicts. `attempt_facts` and
+# `criterion_facts` are derived: one narrow row per attempt and per criterion result with the
+# current automatic and the adjusted (effective) figures, kept up to date in the transaction that
+# changes them, so the dashboards and the QA filters never read the large JSON columns.
+class AttemptFact(Base):
+    __tablename__ = "attempt_facts"
+    __table_args__ = (
+        # Covering indexes: each dashboard GROUP BY reads one index, never the table.
+        Index(None, "finished_at"),
+        Index(None, "trainee_id", "case_id", "passed", "percent"),
+        Index(None, "case_id", "scenario_id", "passed", "percent"),
+        Index(None, "scenario_id", "finished_at"),
+        Index(None, "week", "passed", "percent"),
+        Index(None, "reviewed_by"),
+    )
+
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    trainee_id: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[str] = mapped_column(String(80))
+    scenario_id: Mapped[str] = mapped_column(String(120))
+    mode: Mapped[str] = mapped_column(String(10))
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    week: Mapped[date] = mapped_column(Date)  # Monday of finished_at, in WIB (Asia/Jakarta)
+    auto_percent: Mapped[float] = mapped_column(Float)  # current automatic score, 0..100
+    auto_passed: Mapped[bool] = mapped_column(Boolean)
+    percent: Mapped[float] = mapped_column(Float)  # adjusted by QA overrides, 0..100
+    passed: Mapped[bool] = mapped_column(Boolean)
+    rubric_version: Mapped[str | None] = mapped_column(String(80))
+    overrides: Mapped[int] = mapped_column(Integer, default=0)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CriterionFact(Base):
+    __tablename__ = "criterion_facts"
+    __table_args__ = (
+        Index(None, "criterion_id", "ok", "points", "max_points"),
+        Index(None, "trainee_id", "criterion_id", "ok", "points", "max_points"),
+        Index(None, "case_id", "criterion_id"),
+        Index(None, "finished_at"),
+    )
+
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    criterion_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[str] = mapped_column(String(80))
+    scenario_id: Mapped[str] = mapped_column(String(120))
+    mode: Mapped[str] = mapped_column(String(10))
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    week: Mapped[date] = mapped_column(Date)
+    attempt_passed: Mapped[bool] = mapped_column(Boolean)  # adjusted verdict of the attempt
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    critical: Mapped[bool] = mapped_column(Boolean)
+    sop_ref: Mapped[str] = mapped_column(String(40))
+    max_points: Mapped[float] = mapped_column(Float)
+    auto_ok: Mapped[bool] = mapped_column(Boolean)
+    auto_points: Mapped[float] = mapped_column(Float)
+    ok: Mapped[bool] = mapped_column(Boolean)  # adjusted
+    points: Mapped[float] = mapped_column(Float)
+    overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CriterionOverride(Base):
+    """Append-only: a QA verdict on one criterion of one attempt, with its mandatory comment."""
+
+    __tablename__ = "criterion_overrides"
+    __table_args__ = (
+        Index(None, "attempt_id", "criterion_id"),
+        Index(None, "reviewer_id", "at"),
+        CheckConstraint("length(comment) > 0", "comment"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))
+    criterion_id: Mapped[str] = mapped_column(String(60))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    old_ok: Mapped[bool] = mapped_column(Boolean)
+    old_points: Mapped[float] = mapped_column(Float)
+    new_ok: Mapped[bool] = mapped_column(Boolean)
+    new_points: Mapped[float] = mapped_column(Float)
+    max_points: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str] = mapped_column(Text)
+
+
+class AttemptReview(Base):
+    """Append-only: "reviewed by" marks, with the adjusted score at that moment."""
+
+    __tablename__ = "attempt_reviews"
+    __table_args__ = (Index(None, "attempt_id", "at"), Index(None, "reviewer_id", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    percent: Mapped[float] = mapped_column(Float)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class ScoreVersion(Base):
+    """Append-only: a later automatic score of an attempt (rescoring after a rubric change).
+
+    The first score stays on the attempt itself; the newest version here is the current one.
+    """
+
+    __tablename__ = "score_versions"
+    __table_args__ = (Index(None, "attempt_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rubric_version: Mapped[str] = mapped_column(String(80))
+    score: Mapped[float] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    result: Mapped[dict[str, Any]] = mapped_column(Json)
+
+
+class Calibration(Base):
+    """A request that a second reviewer score an attempt blind (without the overrides)."""
+
+    __tablename__ = "calibrations"
+    __table_args__ = (
+        Index(None, "attempt_id", "reviewer_id", unique=True),
+        Index(None, "reviewer_id"),
+        CheckConstraint("requested_by <> reviewer_id", "two_people"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CalibrationScore(Base):
+    """Append-only: the second reviewer's verdict on one criterion (written once, all at once)."""
+
+    __tablename__ = "calibration_scores"
+
+    calibration_id: Mapped[int] = mapped_column(
+        ForeignKey("calibrations.id"), primary_key=True, autoincrement=False
+    )
+    criterion_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    points: Mapped[float] = mapped_column(Float)
+    max_points: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# ---------------------------------------------------------------- content versions (migration 0004)
+# Scenarios and SOPs (with their rubrics and training assumptions) authored in the app. The text
+# of every saved version is kept, immutable (triggers refuse UPDATE and DELETE on
+# content_versions); `content_items` holds one row per scenario or SOP pointing at its current
+# version, with a few columns copied from it for lists. Attempts refer to a scenario version by
+# scenario id and content hash (attempts.scenario_version = the first 12 hex digits).
+CONTENT_KINDS = ("scenario", "sop")
+CONTENT_SOURCES = ("bawaan", "editor", "impor", "pulihkan", "status")
+
+
+class ContentItem(Base):
+    __tablename__ = "content_items"
+    __table_args__ = (
+        Index(None, "kind", "item_id", unique=True),
+        CheckConstraint("kind IN ('scenario', 'sop')", "kind"),
+        CheckConstraint("status IN ('aktif', 'nonaktif')", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    item_id: Mapped[str] = mapped_column(String(120))
+    current_number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    meta: Mapped[dict[str, Any]] = mapped_column(Json)  # case, difficulty, facts, persona, ...
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ContentVersion(Base):
+    """Append-only: one saved text of a scenario or SOP, numbered 1, 2, ... per item."""
+
+    __tablename__ = "content_versions"
+    __table_args__ = (
+        Index(None, "item_pk", "number", unique=True),
+        Index(None, "created_at"),
+        CheckConstraint("number >= 1", "number"),
+        CheckConstraint(
+            "source IN ('bawaan', 'editor', 'impor', 'pulihkan', 'status')", "source"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("content_items.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the UTF-8 text
+    source: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    restored_from: Mapped[int | None] = mapped_column(Integer)  # number of the version restored
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

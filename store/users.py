@@ -36,6 +36,7 @@ class UserRecord:
     created_at: datetime
     updated_at: datetime
     password_hash: str | None = field(default=None, repr=False)
+    email: str | None = None  # of the single sign-on identity mapped to this account
 
     @property
     def requester(self) -> Requester:
@@ -283,4 +284,5 @@ def _record(user: User) -> UserRecord:
         created_at=user.created_at,
         updated_at=user.updated_at,
         password_hash=user.password_hash,
+        email=user.email,
     )

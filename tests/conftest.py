@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 
 import pytest
@@ -59,22 +60,59 @@ def shipped_sop():
     return load_library().sops["pln123.tagihan_invoice"]
 
 
+# Accounts (tests/accounts.py): every test runs with CSO_DATABASE_URL at a session-wide SQLite
+# file holding the demo accounts (peserta1, peserta2, trainer1, qa1, admin1), so no test touches
+# data/; `fresh_app_db` gives a test that changes accounts a copy of its own.
+@pytest.fixture(scope="session")
+def app_db_template(tmp_path_factory):
+    from tests.accounts import seed
+
+    path = tmp_path_factory.mktemp("app-db") / "template.db"
+    seed(f"sqlite:///{path}")  # closed afterwards: one self-contained file to copy
+    return path
+
+
+@pytest.fixture(scope="session")
+def app_db_url(app_db_template):
+    path = app_db_template.with_name("app.db")
+    shutil.copyfile(app_db_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(autouse=True)
+def _app_database(app_db_url, monkeypatch):
+    monkeypatch.setenv("CSO_DATABASE_URL", app_db_url)
+
+
+@pytest.fixture
+def fresh_app_db(app_db_template, tmp_path, monkeypatch):
+    shutil.copyfile(app_db_template, tmp_path / "app.db")
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("CSO_DATABASE_URL", url)
+    return url
+
+
 @pytest.fixture
 def app():
-    from streamlit.testing.v1 import AppTest
+    """app.py in AppTest, signed in as the trainee peserta1, after its first run."""
+    from tests.accounts import app_as
 
-    from tests.e2e import ROOT
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = app_as("peserta1")
     at.run()
     return at
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
+def server_data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("server-data")
+
+
+@pytest.fixture(scope="session")
+def server_url(server_data_dir):
+    """A real `streamlit run app.py` in demo mode with the demo accounts (CSO_DEMO=1)."""
     from tests.e2e import streamlit_server
 
-    with streamlit_server(tmp_path_factory.mktemp("server-data")) as url:
+    with streamlit_server(server_data_dir) as url:
         yield url
 
 

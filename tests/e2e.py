@@ -56,6 +56,9 @@ def streamlit_server(
 ) -> Iterator[str]:
     """Run `streamlit run <script>` on a free port with CSO_DATA_DIR=data_dir; yield its URL.
 
+    Demo mode (CSO_DEMO=1, with `cso-trainer demo-setup` run first) unless `env` says
+    CSO_DEMO=0: then the database starts empty.
+
     Waits (at most START_TIMEOUT seconds) until /_stcore/health answers, and stops the server
     on exit. If the server does not come up, the error carries the end of its log.
     """
@@ -72,7 +75,11 @@ def streamlit_server(
         "--server.fileWatcherType", "none",
         "--server.runOnSave", "false",
     ]  # fmt: skip
-    run_env = {**os.environ, "CSO_DATA_DIR": str(data_dir), **(env or {})}
+    run_env = {**os.environ, "CSO_DATA_DIR": str(data_dir), "CSO_DEMO": "1", **(env or {})}
+    run_env.pop("CSO_DATABASE_URL", None)  # the server's database is the SQLite in data_dir
+    if run_env["CSO_DEMO"] == "1":  # the demo accounts, as bin/start makes them
+        subprocess.run([sys.executable, str(ROOT / "cli.py"), "demo-setup"], cwd=ROOT,
+                       env=run_env, check=True, capture_output=True, timeout=120)  # fmt: skip
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=run_env, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -120,11 +127,30 @@ def wait_idle(page, timeout: float = 30_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
-def open_app(page, url: str, path: str = "") -> None:
-    """Open the app (optionally a page's url_path) and wait until it has drawn."""
+DEMO_TRAINEE = ("peserta1", "demo1234")  # store.auth.DEMO_ACCOUNTS / DEMO_PASSWORD
+
+
+def open_app(
+    page, url: str, path: str = "", *, login: tuple[str, str] | None = DEMO_TRAINEE
+) -> None:
+    """Open the app (optionally a page's url_path) and wait until it has drawn.
+
+    A new page is a new session: when the login form shows, sign in as `login` (by default
+    the demo trainee; None leaves the login form as it is).
+    """
     page.goto(f"{url}/{path}", wait_until="domcontentloaded")
     wait_idle(page)
     page.wait_for_selector("[data-testid='stMainBlockContainer']", timeout=30_000)
+    if login is not None and page.locator(".st-key-login_username").count():
+        sign_in(page, *login)
+
+
+def sign_in(page, username: str, password: str) -> None:
+    """Fill in the login form and press "Masuk"; wait until the app has drawn again."""
+    page.locator(".st-key-login_username input").fill(username)
+    page.locator(".st-key-login_password input").fill(password)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    wait_idle(page)
 
 
 def screenshot(page, name: str, *, max_height: int = 12_000) -> Path:

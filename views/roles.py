@@ -1,13 +1,9 @@
-"""Who the visitor is, as a set of roles.
-
-There are no accounts yet: every visitor has every role. The login issue replaces
-`current_roles()` (e.g. reading the signed-in user from st.session_state); app.py calls it
-before it builds the navigation, so pages are filtered by role in one place.
-"""
+"""Who the visitor is, as a set of roles (empty when nobody is signed in)."""
 
 from __future__ import annotations
 
-ROLES = ("trainee", "trainer", "qa", "admin")
+from store.models import ROLES
+
 ROLE_LABELS = {
     "trainee": "Peserta (CSO)",
     "trainer": "Trainer",
@@ -16,6 +12,18 @@ ROLE_LABELS = {
 }
 
 
+def role_labels(roles) -> str:
+    """The roles in the order of ROLES, in Indonesian: "Peserta (CSO), QA"."""
+    return ", ".join(ROLE_LABELS[r] for r in ROLES if r in set(roles))
+
+
 def current_roles() -> set[str]:
-    """The roles of the current visitor. For now (no login yet): all roles."""
-    return set(ROLES)
+    """The roles of the signed-in user, read from the database on every call (a change by an
+    admin applies at once); an empty set when nobody is signed in."""
+    from views.auth import current_user
+
+    user = current_user()
+    return set(user.roles) if user else set()
+
+
+__all__ = ["ROLES", "ROLE_LABELS", "current_roles", "role_labels"]

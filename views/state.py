@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.config import database_url
+from scenarios.dialogue import DialogueRules
+from scenarios.library import ScenarioLibrary
 from scoring.scorer import Scorer
 from sop.library import Library, load_library
+from store.content import ContentSnapshot, content_snapshot, import_shipped
+from store.db import Database
 
 
 @st.cache_resource(show_spinner=False)
@@ -14,6 +19,44 @@ def library() -> Library:
     return load_library()
 
 
-@st.cache_resource(show_spinner=False)
 def scorer() -> Scorer:
-    return Scorer(library())
+    """The scorer of the current rubric version in the database (rebuilt when a trainer saves
+    a new one); record `rubric_version(sop.id)` with every score it gives."""
+    return content().scorer
+
+
+def database() -> Database:
+    """The app's database (CSO_DATABASE_URL or data/cso_trainer.db), migrated to the newest
+    schema and holding the shipped content, once per server process and URL."""
+    return _database(database_url())
+
+
+@st.cache_resource(show_spinner=False)
+def _database(url: str) -> Database:
+    db = Database(url)
+    db.upgrade()
+    import_shipped(db)  # the shipped SOP and scenario files, on first start (idempotent)
+    return db
+
+
+def content() -> ContentSnapshot:
+    """The current scenarios and SOP versions of the database, parsed once per change (one
+    small query per call; store.content caches the parsed content per database)."""
+    return content_snapshot(database())
+
+
+def scenarios() -> ScenarioLibrary:
+    """The current version of every scenario authored on the Skenario page (`.active()`: the
+    ones to practise); retired ones stay so attempts can still show them."""
+    return content().scenarios
+
+
+def dialogue_rules() -> DialogueRules:
+    """The simulated customer's rules for the current SOP versions."""
+    return content().dialogue_rules
+
+
+def rubric_version(sop_id: str) -> str:
+    """What attempts.rubric_version records for a score given now, e.g.
+    'pln123.tagihan_invoice@r3'."""
+    return content().rubric_version(sop_id)

@@ -1,0 +1,445 @@
+"""Demo data: simulated trainees of varying skill take generated calls, scored by the real scorer.
+
+Each simulated attempt is a real call (`scenarios.practice.start_call`, Faker id_ID), answered
+reply by reply through the dialogue rules (`add_reply`), closed with an APKT form and scored by
+`finish_call` with the real `Scorer`. The CSO's replies are built from what the SOP asks for
+(amount, PLN Mobile / website, the website steps in order, forwarding, the Unit's follow-up,
+the e-mail advice) in varied wording; a trainee's skill decides how often they leave something
+out, make typos that hide a keyword, mix up the order, or choose a wrong APKT action, sub issue
+type, IDPEL or e-mail. Skill grows a little week by week, so the trend is not flat. Attempts
+are spread over weeks, on working days and hours (WIB), and written in bulk.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from faker import Faker
+from sqlalchemy import func, insert, select
+
+from scenarios.dialogue import DialogueRules, load_dialogue_rules
+from scenarios.generator import Call, rupiah
+from scenarios.library import ScenarioLibrary, load_scenarios
+from scenarios.practice import add_reply, choose_scenario, finish_call, start_call
+from scoring.scorer import Scorer
+from sop.library import Library, load_library
+from store.dashboard import WIB, fact_rows, insert_facts
+from store.db import Database
+from store.errors import StoreError
+from store.models import Attempt, User, UserRole
+from store.users import create_user
+
+DEMO_PREFIX = "demo.peserta"
+MAX_ATTEMPTS = 10_000_000
+ACTIONS = ("issue_closed", "forward_unit", "keluhan", "none")
+SUB_TYPES = ("koreksi_email_invoice", "berhenti_langganan_invoice", "lainnya_invoice")
+# The APKT action a confused trainee picks instead of the right one.
+CONFUSED = {"issue_closed": ("forward_unit", "none"), "forward_unit": ("keluhan", "issue_closed"),
+            "keluhan": ("forward_unit", "issue_closed")}
+
+
+@dataclass(frozen=True)
+class SimTrainee:
+    user_id: int
+    skill: float  # 0..1 in the first week
+    growth: float  # added per week
+
+
+@dataclass
+class Content:
+    """What simulation needs, loaded once."""
+
+    library: Library
+    scenarios: ScenarioLibrary
+    rules: DialogueRules
+    scorer: Scorer
+
+    @classmethod
+    def load(cls, library: Library | None = None,
+             scenarios: ScenarioLibrary | None = None) -> Content:
+        lib = library or load_library()
+        scen = scenarios or load_scenarios(sop_library=lib)
+        if not scen.active():
+            raise StoreError("scenarios", "tidak ada skenario aktif untuk data demo")
+        return cls(lib, scen, load_dialogue_rules(lib), Scorer(lib))
+
+
+# ---------------------------------------------------------------- what a CSO says
+def _typo(word: str, r: random.Random) -> str:
+    if len(word) < 4 or not word.isalpha():
+        return word
+    i = r.randrange(1, len(word) - 1)
+    kind = r.randrange(3)
+    if kind == 0:
+        return word[:i] + word[i + 1:]
+    if kind == 1:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    return word[:i] + word[i] + word[i:]
+
+
+def _typos(text: str, r: random.Random, n: int) -> str:
+    words = text.split(" ")
+    for _ in range(n):
+        j = r.randrange(len(words))
+        words[j] = _typo(words[j], r)
+    return " ".join(words)
+
+
+def _pick(r: random.Random, *options: str) -> str:
+    return options[r.randrange(len(options))]
+
+
+def _amount(call: Call, r: random.Random) -> str:
+    a = call.bill_amount
+    style = r.randrange(4)
+    if style == 0:
+        return rupiah(a)
+    if style == 1:
+        return f"Rp{a:,}".replace(",", ".") + ",-"
+    if style == 2 and a % 1000 == 0:
+        return f"{a // 1000} ribu rupiah"
+    return rupiah(a)
+
+
+def _web_steps(call: Call, r: random.Random, sal: str) -> list[str]:
+    first = _pick(
+        r,
+        f"Caranya {sal}, buka website www.pln.co.id lalu pilih menu Pelayanan Pelanggan.",
+        f"Silakan akses www.pln.co.id, kemudian pilih menu Pelayanan Pelanggan, {sal}.",
+        "Pertama buka www.pln.co.id dulu, lalu klik menu Pelayanan Pelanggan.",
+    )
+    second = _pick(
+        r,
+        "Di bagian paling bawah menu itu pilih Informasi Tagihan Listrik / Pembelian Token.",
+        "Lalu cek bagian paling bawah, pilih Informasi Tagihan Listrik / Pembelian Token.",
+    )
+    if call.facts.get("has_account"):
+        third = _pick(
+            r,
+            "Karena sudah punya akun, isi email dan password lalu klik Masuk. Setelah itu "
+            "masukkan IDPEL di kolom pencarian.",
+            f"Isi data akun {sal} lalu klik Masuk, kemudian ketik ID pelanggan pada kolom "
+            "pencarian.",
+        )
+        return [first, second, third]
+    third = _pick(
+        r,
+        "Karena belum punya akun, klik Daftar Akun dan isi datanya, lalu klik Setuju dengan "
+        "syarat dan ketentuan.",
+        f"{sal} perlu mendaftar dulu lewat tombol Daftar Akun, isi data, lalu klik Setuju pada "
+        "syarat dan ketentuan.",
+    )
+    fourth = _pick(
+        r,
+        "Sistem akan mengirim verifikasi ke email, silakan buka email itu untuk konfirmasi.",
+        f"Nanti ada verifikasi yang dikirim ke email {sal}, mohon buka email dan lakukan "
+        "konfirmasi.",
+    )
+    fifth = _pick(
+        r,
+        "Setelah itu login dengan user dan password yang didaftarkan, lalu masukkan IDPEL di "
+        "kolom pencarian.",
+        "Kemudian login memakai email dan password tadi, dan ketik ID pelanggan pada kolom "
+        "pencarian.",
+    )
+    return [first, second, third, fourth, fifth]
+
+
+def _offer_web(r: random.Random, sal: str) -> str:
+    return _pick(
+        r,
+        f"Baik {sal}, untuk informasi tagihan dan Invoice bulanan {sal} dapat mengakses "
+        "website PLN di www.pln.co.id.",
+        f"Sebelumnya kami informasikan, {sal} bisa melihat detail tagihan setiap bulan di "
+        "website www.pln.co.id.",
+        f"Mohon maaf {sal}, saat ini informasi tagihan bisa dilihat langsung melalui website "
+        "PLN www.pln.co.id.",
+    )
+
+
+def _closing(r: random.Random) -> str:
+    return _pick(r, "Terima kasih telah menghubungi PLN 123, selamat beraktivitas.",
+                 "Terima kasih atas kesabarannya, selamat siang.",
+                 "Baik, terima kasih sudah menghubungi PLN 123.")
+
+
+def cso_script(call: Call, skill: float, r: random.Random) -> tuple[list[str], dict[str, Any]]:
+    """Replies and APKT form of a trainee of `skill` (0..1) for one call."""
+    sal = call.salutation
+    miss = 0.9 * (1 - skill)  # chance of leaving one required thing out
+
+    def keep() -> bool:
+        return r.random() >= miss
+
+    case = call.case
+    replies: list[str] = []
+    action = {"tagihan.jumlah": "issue_closed", "invoice.email.setuju_web": "issue_closed",
+              "invoice.email.tetap": "forward_unit", "website.panduan": "issue_closed"}.get(
+        case, "keluhan")
+    sub = {"invoice.keluhan.koreksi_email": "koreksi_email_invoice",
+           "invoice.keluhan.berhenti": "berhenti_langganan_invoice",
+           "invoice.keluhan.lainnya": "lainnya_invoice"}.get(case)
+    keterangan = f"Pelanggan {call.name}: {case.replace('.', ' ')}; ditangani sesuai SOP."
+
+    if case == "tagihan.jumlah":
+        if keep():
+            replies.append(f"Baik {sal}, tagihan bulan {call.asked_month} sebesar "
+                           f"{_amount(call, r)} dan jatuh tempo tanggal 20.")
+        else:
+            replies.append(f"Baik {sal}, tagihan bulan {call.asked_month} sudah terbit dan "
+                           "jatuh tempo tanggal 20.")
+        if keep():
+            replies.append(_pick(
+                r, f"Informasi tagihan juga bisa {sal} lihat di aplikasi PLN Mobile.",
+                f"{sal} juga dapat melihat tagihan melalui PLN Mobile atau website "
+                "www.pln.co.id."))
+    elif case in ("invoice.email.setuju_web", "website.panduan"):
+        if case == "invoice.email.setuju_web" and keep():
+            replies.append(_offer_web(r, sal))
+        if keep():
+            replies.append(f"Apakah {sal} sudah memiliki akun di website PLN?")
+        steps = [s for s in _web_steps(call, r, sal) if keep() or r.random() < 0.5]
+        if r.random() < 0.3 * (1 - skill):
+            r.shuffle(steps)
+        replies.extend(steps)
+        if call.facts.get("email_used_elsewhere") and keep():
+            replies.append(_pick(
+                r, f"Kalau email sudah terdaftar, {sal} bisa memakai alamat email yang lain.",
+                f"Jika email sudah dipakai, silakan gunakan email lain atau datang ke kantor "
+                f"PLN terdekat, {sal}."))
+    elif case == "invoice.email.tetap":
+        forward = (f"Baik {sal}, permintaan pengiriman Invoice ke email {call.email} akan "
+                   "kami teruskan ke Unit PLN melalui APKT.")
+        offered = keep()
+        if offered and r.random() < 0.25 * (1 - skill):
+            replies += [forward, _offer_web(r, sal)]  # forwarded before offering the web
+        else:
+            if offered:
+                replies.append(_offer_web(r, sal))
+            replies.append(forward)
+        if keep():
+            replies.append(_pick(r, f"Petugas Unit PLN akan menghubungi {sal} untuk "
+                                    "tindak lanjutnya.",
+                                 f"Nanti {sal} akan dihubungi oleh petugas Unit PLN."))
+    else:  # the KELUHAN cases
+        replies.append(f"Baik {sal}, mohon konfirmasi alamat email {sal}?")
+        replies.append(_pick(
+            r, f"Keluhan {sal} akan kami teruskan ke Unit PLN melalui laporan KELUHAN.",
+            f"Baik, kami buatkan laporan keluhan ke Unit PLN, {sal}."))
+    replies.append(_closing(r))
+
+    typo_rate = 0.7 * (1 - skill)
+    replies = [_typos(x, r, 1 + r.randrange(2)) if r.random() < typo_rate else x
+               for x in replies]
+
+    if r.random() < 0.45 * (1 - skill):
+        action = _pick(r, *CONFUSED.get(action, ("none",)))
+    if sub and r.random() < 0.4 * (1 - skill):
+        sub = _pick(r, *[s for s in SUB_TYPES if s != sub])
+    if action != "keluhan":
+        sub = None
+    elif sub is None:
+        sub = _pick(r, *SUB_TYPES)
+    idpel = call.idpel
+    if r.random() < 0.15 * (1 - skill):
+        i = r.randrange(11)
+        idpel = idpel[:i] + idpel[i + 1] + idpel[i] + idpel[i + 2:]
+    email = call.email
+    if r.random() < 0.15 * (1 - skill):
+        local, domain = email.split("@")
+        email = f"{_typo(local, r) or local}@{domain}"
+    apkt = {"action": action, "sub_issue_type": sub, "idpel": idpel, "email": email,
+            "keterangan": keterangan}
+    return replies, apkt
+
+
+# ---------------------------------------------------------------- simulated attempts
+def _working_moment(r: random.Random, start: datetime, weeks: int) -> tuple[int, datetime]:
+    """(week index, a moment on a working day, 08:00-17:00 WIB) in the `weeks` from `start`."""
+    week = r.randrange(weeks)
+    day = r.randrange(6)  # Monday..Saturday
+    seconds = r.randrange(8 * 3600, 17 * 3600)
+    local_midnight = start + timedelta(weeks=week, days=day)
+    return week, local_midnight + timedelta(seconds=seconds)
+
+
+def simulate(
+    content: Content,
+    trainees: list[SimTrainee],
+    n: int,
+    *,
+    seed: int = 1,
+    weeks: int = 8,
+    end: datetime | None = None,
+) -> Iterator[dict[str, Any]]:
+    """`n` simulated attempts (dicts for `store.NewAttempt`), spread over `weeks` weeks that end
+    with the week of `end` (default: now). Equal arguments give equal attempts."""
+    if not trainees:
+        raise StoreError("trainees", "minimal satu peserta")
+    r = random.Random(seed)
+    end = end or datetime.now(UTC)
+    # Monday 00:00 WIB of the first week, as UTC
+    end_local = (end + WIB).date()
+    first_monday = end_local - timedelta(days=end_local.weekday(), weeks=weeks - 1)
+    start = datetime(first_monday.year, first_monday.month, first_monday.day,
+                     tzinfo=UTC) - WIB
+    lib = content.library
+    for _ in range(n):
+        trainee = trainees[r.randrange(len(trainees))]
+        for _ in range(100):  # a working moment that is not in the future
+            week, started = _working_moment(r, start, weeks)
+            if started <= end - timedelta(minutes=15):
+                break
+        else:
+            week, started = weeks - 1, end - timedelta(minutes=15)
+        skill = min(0.98, trainee.skill + trainee.growth * week)
+        call_seed = r.getrandbits(62)
+        scenario = choose_scenario(content.scenarios, seed=call_seed)
+        sop = lib.find_case(scenario.case)[0]
+        mode = "ujian" if r.random() < 0.15 else "latihan"
+        exam_id = f"demo-ujian-{trainee.user_id}-{week}" if mode == "ujian" else None
+        pc = start_call(scenario, call_seed, sop=sop, mode=mode, exam_id=exam_id, now=started)
+        replies, apkt = cso_script(pc.call, skill, r)
+        at = started
+        for text in replies:
+            if pc.ended:
+                break
+            at += timedelta(seconds=r.randrange(15, 90))
+            pc = add_reply(pc, text, rules=content.rules, now=at)
+        finished = at + timedelta(seconds=r.randrange(30, 120))
+        done = finish_call(pc, apkt, scorer=content.scorer, trainee_id=trainee.user_id,
+                           now=finished)
+        yield done.attempt
+
+
+def as_row(attempt: dict[str, Any]) -> dict[str, Any]:
+    """A validated attempt as a row for a bulk insert into `attempts`."""
+    from store.attempts import validate_attempt
+
+    new = validate_attempt(attempt)
+    row = new.model_dump(mode="json", exclude={"started_at", "finished_at"})
+    row["started_at"] = new.started_at
+    row["finished_at"] = new.finished_at
+    return row
+
+
+def insert_attempts(db: Database, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert validated attempt rows (see `as_row`) and their facts in one transaction."""
+    if not rows:
+        return []
+    with db.transaction() as s:
+        ids = list(s.scalars(
+            insert(Attempt).returning(Attempt.id, sort_by_parameter_order=True), rows
+        ))
+        facts, criteria = [], []
+        for attempt_id, row in zip(ids, rows, strict=True):
+            a, c = fact_rows(
+                attempt_id=attempt_id, trainee_id=row["trainee_id"], case_id=row["case_id"],
+                scenario_id=row["scenario_id"], mode=row["mode"],
+                finished_at=row["finished_at"], score=row["score"],
+                max_score=row["max_score"], passed=row["passed"], result=row["result"],
+                rubric_version=row.get("rubric_version"),
+            )
+            facts.append(a)
+            criteria.extend(c)
+        insert_facts(s, facts, criteria)
+    return ids
+
+
+# ---------------------------------------------------------------- trainees
+def demo_trainees(db: Database, k: int, *, seed: int = 7) -> list[SimTrainee]:
+    """K demo trainee accounts (created when missing, without a password) with a skill each.
+
+    Skills spread from weak (about 0.3) to strong (about 0.95), the same for the same seed.
+    """
+    if not 1 <= k <= 1000:
+        raise StoreError("trainees", "harus 1..1000")
+    fake = Faker("id_ID")
+    fake.seed_instance(seed)
+    r = random.Random(seed)
+    with db.session() as s:
+        existing = dict(s.execute(select(User.username, User.id)
+                                  .where(User.username.like(f"{DEMO_PREFIX}%"))).all())
+    out = []
+    for i in range(1, k + 1):
+        username = f"{DEMO_PREFIX}{i:02d}"
+        name = fake.name()
+        user_id = existing.get(username)
+        if user_id is None:
+            user_id = create_user(db, username=username, display_name=name,
+                                  roles=["trainee"]).id
+        base = 0.3 + 0.65 * ((i - 1) / max(1, k - 1)) if k > 1 else 0.7
+        skill = min(0.95, max(0.25, base + r.uniform(-0.05, 0.05)))
+        out.append(SimTrainee(user_id, skill, growth=r.uniform(0.0, 0.03)))
+    return out
+
+
+def trainee_accounts(db: Database) -> list[SimTrainee]:
+    """Every active trainee account as a simulated trainee of middling skill (seeded by id)."""
+    with db.session() as s:
+        ids = list(s.scalars(select(User.id).join(UserRole).where(
+            UserRole.role == "trainee", User.disabled.is_(False)).order_by(User.id)))
+    return [SimTrainee(i, 0.45 + (i * 37 % 45) / 100, 0.02) for i in ids]
+
+
+# ---------------------------------------------------------------- the whole job
+def seed_demo_attempts(
+    db: Database,
+    n: int,
+    *,
+    trainees: int = 12,
+    weeks: int = 8,
+    seed: int = 1,
+    batch: int = 500,
+    content: Content | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    end: datetime | None = None,
+    extra_trainee_ids: list[int] | None = None,
+) -> int:
+    """Fill the database with `n` simulated attempts of `trainees` demo trainees; return n.
+
+    `extra_trainee_ids` (e.g. the demo mode's trainee login) take calls too, so that a demo
+    trainee sees their own progress. Written in transactions of `batch` attempts.
+    """
+    if not 1 <= n <= MAX_ATTEMPTS:
+        raise StoreError("attempts", f"harus 1..{MAX_ATTEMPTS}")
+    content = content or Content.load()
+    people = demo_trainees(db, trainees)
+    people += [SimTrainee(i, 0.6, 0.03) for i in extra_trainee_ids or []]
+    done = 0
+    rows: list[dict[str, Any]] = []
+    if on_progress:
+        on_progress(0, n)
+    for attempt in simulate(content, people, n, seed=seed, weeks=weeks, end=end):
+        rows.append(as_row(attempt))
+        if len(rows) >= batch:
+            insert_attempts(db, rows)
+            done += len(rows)
+            rows = []
+            if on_progress:
+                on_progress(done, n)
+    if rows:
+        insert_attempts(db, rows)
+        done += len(rows)
+        if on_progress:
+            on_progress(done, n)
+    return done
+
+
+DEMO_START_ATTEMPTS = 400
+
+
+def seed_first_start(db: Database, n: int = DEMO_START_ATTEMPTS) -> int:
+    """Demo mode, first start: a small set of simulated attempts when there are none yet, some
+    of them by the demo trainee logins (peserta1, peserta2) so their progress is not empty.
+    Returns how many were added (0 when the database already has attempts)."""
+    with db.session() as s:
+        if s.scalar(select(func.count()).select_from(Attempt)):
+            return 0
+        logins = list(s.scalars(select(User.id).where(User.username.in_(("peserta1", "peserta2")))
+                                .order_by(User.id)))
+    return seed_demo_attempts(db, n, trainees=8, weeks=8, extra_trainee_ids=logins)

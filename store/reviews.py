@@ -1,0 +1,918 @@
+"""QA review of attempts: overrides with an append-only trail, "reviewed by", calibration and
+rescoring with history.
+
+- `review(...)` shows an attempt as QA reviews it: what the trainee saw (the call snapshot,
+  the transcript, the APKT form), every criterion with its automatic verdict, evidence and SOP
+  step, the QA verdict where a criterion was overridden, and the automatic score beside the
+  adjusted one.
+- `override_criterion` gives a criterion a new verdict (ok, points) with a mandatory comment.
+  Nothing is edited in place: each override is a new row (database triggers refuse UPDATE and
+  DELETE), the newest one per criterion counts, and the audit log gets an entry in the same
+  transaction. The trainee reads the comments with `trainee_notes`.
+- Calibration: `request_calibration` asks a second QA reviewer to score an attempt blind;
+  `blind_review` shows them the attempt without anyone's overrides; `submit_calibration` keeps
+  their verdicts once; `calibration_report` compares them with the first reviewer's adjusted
+  verdicts, criterion by criterion; `agreement_rates` gives the rate per reviewer pair.
+- Rescoring: `rescore` scores a filtered set of attempts again with the current rubric; a new
+  score becomes a new `score_versions` row and the earlier ones stay (`score_history`).
+
+Only users with the `qa` role change anything here; trainers and admins may read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from scoring.attempt import AttemptError
+from scoring.scorer import Scorer
+from sop.library import Library
+from sop.models import Sop
+from store.access import Requester
+from store.attempts import AttemptRecord
+from store.audit import record_audit
+from store.dashboard import QaFilter, _where
+from store.db import Database, reading, writing
+from store.errors import AccessDenied, StoreError
+from store.models import (
+    Attempt,
+    AttemptFact,
+    AttemptReview,
+    Calibration,
+    CalibrationScore,
+    CriterionFact,
+    CriterionOverride,
+    ScoreVersion,
+    User,
+)
+from store.types import utcnow
+
+REVIEW_ROLE = "qa"
+MAX_COMMENT = 2_000
+CSO_ROLES = frozenset({"cso", "agent", "peserta", "trainee", "petugas"})
+
+
+# ---------------------------------------------------------------- rubric versions
+def rubric_version(sop: Sop, case_id: str) -> str:
+    """A short, stable name of everything that decides a case's score: the SOP id and version
+    and a hash of the case's rubric, the criteria definitions, the cue sets and the step cues.
+
+    Saved with each score, so rescoring can tell which attempts were scored by another rubric.
+    """
+    case = sop.case(case_id)
+    if case is None:
+        raise StoreError("case_id", f"kasus '{case_id}' tidak ada di SOP {sop.id}")
+    basis = {
+        "case": case.model_dump(mode="json", include={"id", "expected", "rubric", "sop_step"}),
+        "criteria": {k: v.model_dump(mode="json") for k, v in sorted(sop.criteria.items())},
+        "cue_sets": {k: list(v) for k, v in sorted(sop.cue_sets.items())},
+        "steps": {s.id: list(s.cues) for s, _ in sop.all_steps()},
+        "actions": [a.id for a in sop.apkt_actions],
+    }
+    digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:10]
+    return f"{sop.id}@v{sop.version}#{digest}"[:80]
+
+
+def scoring_input(call: Mapping[str, Any], transcript: Iterable[Mapping[str, Any]],
+                  apkt: Mapping[str, Any], case_id: str) -> dict[str, Any]:
+    """The scorer's input, rebuilt from what an attempt stores (call snapshot, transcript, form).
+    """
+    customer = call.get("customer") or {
+        k: call.get(k) for k in ("idpel", "name", "email", "bill_amount")
+    }
+    customer = {k: v for k, v in customer.items() if v is not None}
+    return {
+        "case": case_id,
+        "facts": dict(call.get("facts") or {}),
+        "customer": customer,
+        "replies": [t["text"] for t in transcript if str(t.get("role")).lower() in CSO_ROLES],
+        "apkt": dict(apkt),
+    }
+
+
+# ---------------------------------------------------------------- records
+@dataclass(frozen=True)
+class OverrideRecord:
+    id: int
+    criterion_id: str
+    reviewer_id: int
+    reviewer_name: str
+    at: datetime
+    old_ok: bool
+    old_points: float
+    new_ok: bool
+    new_points: float
+    max_points: float
+    comment: str
+
+
+@dataclass(frozen=True)
+class ReviewMark:
+    reviewer_id: int
+    reviewer_name: str
+    at: datetime
+    percent: float
+    passed: bool
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class ScoreVersionRecord:
+    number: int  # 0 = the score given when the attempt was saved
+    at: datetime
+    rubric_version: str | None
+    score: float
+    max_score: float
+    passed: bool
+    result: dict[str, Any]
+    actor_name: str | None = None
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.score / self.max_score, 1)
+
+
+@dataclass(frozen=True)
+class CriterionView:
+    id: str
+    sop_ref: str
+    critical: bool
+    max: float
+    auto_ok: bool
+    auto_points: float
+    evidence: str
+    ok: bool  # adjusted (the newest override, or the automatic verdict)
+    points: float
+    override: OverrideRecord | None  # the override that counts, if any
+
+    @property
+    def overridden(self) -> bool:
+        return self.override is not None
+
+
+@dataclass(frozen=True)
+class Score:
+    score: float
+    max_score: float
+    passed: bool
+    critical_failed: tuple[str, ...]
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.score / self.max_score, 1) if self.max_score else 0.0
+
+
+@dataclass(frozen=True)
+class Review:
+    attempt: AttemptRecord
+    trainee_name: str
+    trainee_username: str
+    pass_mark: float
+    criteria: list[CriterionView]
+    automatic: Score
+    adjusted: Score
+    overrides: list[OverrideRecord]  # oldest first: the whole trail
+    marks: list[ReviewMark]  # "reviewed by", oldest first
+    versions: list[ScoreVersionRecord]  # oldest first; the last one is the current
+    blind: bool = False  # a calibration view: nobody's overrides shown
+
+    @property
+    def reviewed(self) -> bool:
+        return bool(self.marks)
+
+    def criterion(self, criterion_id: str) -> CriterionView | None:
+        return next((c for c in self.criteria if c.id == criterion_id), None)
+
+
+# ---------------------------------------------------------------- access
+def _require_reader(requester: Requester) -> None:
+    if not requester.sees_all_attempts:
+        raise AccessDenied("hanya QA, trainer dan admin yang dapat membuka tinjauan")
+
+
+def _require_reviewer(requester: Requester) -> None:
+    if REVIEW_ROLE not in requester.roles:
+        raise AccessDenied("hanya pengguna dengan peran QA yang dapat meninjau percobaan")
+
+
+def _clean_comment(comment: str | None, *, required: bool) -> str | None:
+    text = (comment or "").strip()
+    if not text:
+        if required:
+            raise StoreError("comment", "wajib diisi: jelaskan alasan perubahan penilaian")
+        return None
+    if len(text) > MAX_COMMENT:
+        raise StoreError("comment", f"terlalu panjang ({len(text)} karakter, maksimal "
+                                    f"{MAX_COMMENT})")
+    if "\x00" in text:
+        raise StoreError("comment", "berisi karakter NUL (\\x00), yang tidak dapat disimpan")
+    return text
+
+
+def _pass_mark(library: Library, case_id: str) -> float:
+    found = library.find_case(case_id)
+    if found is None:
+        raise StoreError("case_id", f"kasus '{case_id}' tidak ada di SOP yang dimuat")
+    return float(found[1].rubric.pass_mark)
+
+
+# ---------------------------------------------------------------- computing the adjusted score
+def _current_result(s: Session, row: Attempt) -> tuple[dict[str, Any], list[ScoreVersion]]:
+    versions = list(s.scalars(
+        select(ScoreVersion).where(ScoreVersion.attempt_id == row.id).order_by(ScoreVersion.id)
+    ))
+    return (versions[-1].result if versions else row.result), versions
+
+
+def _overrides(s: Session, attempt_id: int) -> list[OverrideRecord]:
+    rows = s.execute(
+        select(CriterionOverride, User.display_name)
+        .join(User, User.id == CriterionOverride.reviewer_id)
+        .where(CriterionOverride.attempt_id == attempt_id)
+        .order_by(CriterionOverride.id)
+    )
+    return [
+        OverrideRecord(o.id, o.criterion_id, o.reviewer_id, name, o.at, o.old_ok, o.old_points,
+                       o.new_ok, o.new_points, o.max_points, o.comment)
+        for o, name in rows
+    ]
+
+
+def _criteria(result: Mapping[str, Any], overrides: list[OverrideRecord]) -> list[CriterionView]:
+    latest = {o.criterion_id: o for o in overrides}  # oldest first: the newest wins
+    out = []
+    for c in result.get("criteria", []):
+        o = latest.get(c["id"])
+        out.append(CriterionView(
+            id=c["id"], sop_ref=str(c.get("sop_ref") or ""), critical=bool(c.get("critical")),
+            max=float(c["max"]), auto_ok=bool(c["ok"]), auto_points=float(c["points"]),
+            evidence=str(c.get("evidence") or ""),
+            ok=o.new_ok if o else bool(c["ok"]),
+            points=_override_points(o, float(c["max"])) if o else float(c["points"]),
+            override=o,
+        ))
+    return out
+
+
+def _override_points(o: OverrideRecord, maximum: float) -> float:
+    """An override's points on the current rubric (a rescore may have changed the maximum)."""
+    if abs(o.max_points - maximum) < 1e-9:
+        return o.new_points
+    if o.new_ok:
+        return maximum
+    return round(min(maximum, o.new_points * maximum / o.max_points), 2) if o.max_points else 0.0
+
+
+def _score(criteria: list[CriterionView], pass_mark: float, *, adjusted: bool) -> Score:
+    ok = [(c.ok if adjusted else c.auto_ok) for c in criteria]
+    pts = [(c.points if adjusted else c.auto_points) for c in criteria]
+    total = round(sum(pts), 2)
+    maximum = round(sum(c.max for c in criteria), 2)
+    failed = tuple(c.id for c, good in zip(criteria, ok, strict=True) if c.critical and not good)
+    percent = 100 * total / maximum if maximum else 0.0
+    return Score(total, maximum, not failed and percent + 1e-9 >= pass_mark, failed)
+
+
+def _refresh_facts(s: Session, row: Attempt, library: Library) -> Score:
+    """Bring the fact rows of one attempt up to date with its current score and overrides."""
+    result, versions = _current_result(s, row)
+    overrides = _overrides(s, row.id)
+    criteria = _criteria(result, overrides)
+    pass_mark = _pass_mark(library, row.case_id)
+    auto = Score(float(result["score"]), float(result["max_score"]), bool(result["passed"]),
+                 tuple(result.get("critical_failed") or ()))
+    adjusted = _score(criteria, pass_mark, adjusted=True) if overrides else auto
+    mark = s.execute(
+        select(AttemptReview.reviewer_id, AttemptReview.at)
+        .where(AttemptReview.attempt_id == row.id)
+        .order_by(AttemptReview.id.desc()).limit(1)
+    ).first()
+    rubric = versions[-1].rubric_version if versions else row.rubric_version
+    s.execute(
+        update(AttemptFact).where(AttemptFact.attempt_id == row.id).values(
+            auto_percent=round(auto.percent, 2), auto_passed=auto.passed,
+            percent=round(100 * adjusted.score / adjusted.max_score, 2),
+            passed=adjusted.passed, rubric_version=rubric, overrides=len(overrides),
+            reviewed_by=mark.reviewer_id if mark else None,
+            reviewed_at=mark.at if mark else None,
+        )
+    )
+    s.execute(
+        update(CriterionFact).where(CriterionFact.attempt_id == row.id)
+        .values(attempt_passed=adjusted.passed, reviewed=mark is not None)
+    )
+    for c in criteria:
+        s.execute(
+            update(CriterionFact)
+            .where(CriterionFact.attempt_id == row.id, CriterionFact.criterion_id == c.id)
+            .values(auto_ok=c.auto_ok, auto_points=c.auto_points, ok=c.ok, points=c.points,
+                    max_points=c.max, critical=c.critical, sop_ref=c.sop_ref,
+                    overridden=c.overridden)
+        )
+    return adjusted
+
+
+def _load_for_change(s: Session, attempt_id: int) -> Attempt:
+    # Lock the attempt's fact row: two reviewers changing one attempt take turns (PostgreSQL;
+    # SQLite writers already take turns).
+    s.execute(select(AttemptFact.attempt_id).where(AttemptFact.attempt_id == attempt_id)
+              .with_for_update())
+    row = s.get(Attempt, attempt_id)
+    if row is None:
+        raise StoreError("attempt_id", f"percobaan {attempt_id} tidak ada")
+    return row
+
+
+# ---------------------------------------------------------------- reading a review
+def review(
+    db: Database | Session, *, requester: Requester, attempt_id: int, library: Library
+) -> Review | None:
+    """The attempt as QA reviews it, or None if there is no such attempt."""
+    _require_reader(requester)
+    with reading(db) as s:
+        row = s.get(Attempt, attempt_id)
+        if row is None:
+            return None
+        return _review(s, row, library, blind=False)
+
+
+def _review(s: Session, row: Attempt, library: Library, *, blind: bool) -> Review:
+    result, versions = _current_result(s, row)
+    overrides = [] if blind else _overrides(s, row.id)
+    criteria = _criteria(result, overrides)
+    pass_mark = _pass_mark(library, row.case_id)
+    trainee = s.get(User, row.trainee_id)
+    marks = [] if blind else [
+        ReviewMark(m.reviewer_id, name, m.at, m.percent, m.passed, m.comment)
+        for m, name in s.execute(
+            select(AttemptReview, User.display_name)
+            .join(User, User.id == AttemptReview.reviewer_id)
+            .where(AttemptReview.attempt_id == row.id).order_by(AttemptReview.id)
+        )
+    ]
+    history = [ScoreVersionRecord(0, row.finished_at, row.rubric_version, row.score,
+                                  row.max_score, row.passed, row.result)]
+    names = _user_names(s, [v.actor_id for v in versions if v.actor_id])
+    history += [
+        ScoreVersionRecord(i, v.at, v.rubric_version, v.score, v.max_score, v.passed, v.result,
+                           names.get(v.actor_id) if v.actor_id else "sistem")
+        for i, v in enumerate(versions, start=1)
+    ]
+    auto = Score(float(result["score"]), float(result["max_score"]), bool(result["passed"]),
+                 tuple(result.get("critical_failed") or ()))
+    return Review(
+        attempt=AttemptRecord.model_validate(row),
+        trainee_name=trainee.display_name if trainee else str(row.trainee_id),
+        trainee_username=trainee.username if trainee else "",
+        pass_mark=pass_mark,
+        criteria=criteria,
+        automatic=auto,
+        adjusted=_score(criteria, pass_mark, adjusted=True) if overrides else auto,
+        overrides=overrides,
+        marks=marks,
+        versions=history,
+        blind=blind,
+    )
+
+
+def _user_names(s: Session, ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    return dict(s.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+# ---------------------------------------------------------------- overrides and marks
+def override_criterion(
+    db: Database | Session,
+    *,
+    requester: Requester,
+    attempt_id: int,
+    criterion_id: str,
+    ok: bool,
+    comment: str,
+    library: Library,
+    points: float | None = None,
+) -> Review:
+    """Give one criterion a QA verdict. `points` defaults to the full points when `ok` and to 0
+    otherwise; partial points are for a criterion not met. Returns the review after it.
+
+    The override is a new row; the attempt is marked reviewed by the requester if it was not.
+    """
+    _require_reviewer(requester)
+    text = _clean_comment(comment, required=True)
+    with writing(db) as s:
+        row = _load_for_change(s, attempt_id)
+        result, _ = _current_result(s, row)
+        current = {c.id: c for c in _criteria(result, _overrides(s, row.id))}
+        crit = current.get(criterion_id)
+        if crit is None:
+            raise StoreError("criterion_id", f"kriteria '{criterion_id}' tidak dinilai pada "
+                                             f"percobaan ini; yang ada: {', '.join(current)}")
+        new_points = _points(ok, points, crit.max)
+        if crit.ok == bool(ok) and abs(crit.points - new_points) < 1e-9:
+            raise StoreError("ok", "penilaian baru sama dengan penilaian yang berlaku")
+        entry = CriterionOverride(
+            attempt_id=row.id, criterion_id=criterion_id, reviewer_id=requester.id,
+            at=utcnow(), old_ok=crit.ok, old_points=crit.points, new_ok=bool(ok),
+            new_points=new_points, max_points=crit.max, comment=text,
+        )
+        s.add(entry)
+        s.flush()
+        record_audit(
+            s, actor_id=requester.id, action="attempt.override", target_type="attempt",
+            target_id=row.id,
+            old={"criterion": criterion_id, "ok": crit.ok, "points": crit.points},
+            new={"criterion": criterion_id, "ok": bool(ok), "points": new_points},
+            comment=text,
+        )
+        adjusted = _refresh_facts(s, row, library)
+        already = s.scalar(select(func.count()).select_from(AttemptReview).where(
+            AttemptReview.attempt_id == row.id, AttemptReview.reviewer_id == requester.id))
+        if not already:
+            _mark(s, row, requester, adjusted, None)
+            _refresh_facts(s, row, library)
+        return _review(s, row, library, blind=False)
+
+
+def _points(ok: bool, points: float | None, maximum: float) -> float:
+    if points is None:
+        return maximum if ok else 0.0
+    try:
+        value = float(points)
+    except (TypeError, ValueError):
+        raise StoreError("points", "harus berupa angka") from None
+    if not 0 <= value <= maximum:
+        raise StoreError("points", f"harus 0..{maximum:g}")
+    if ok and abs(value - maximum) > 1e-9:
+        raise StoreError("points", f"kriteria yang terpenuhi bernilai penuh ({maximum:g})")
+    return round(value, 2)
+
+
+def _mark(s: Session, row: Attempt, requester: Requester, adjusted: Score,
+          comment: str | None) -> None:
+    s.add(AttemptReview(attempt_id=row.id, reviewer_id=requester.id, at=utcnow(),
+                        percent=adjusted.percent, passed=adjusted.passed, comment=comment))
+    s.flush()
+    record_audit(s, actor_id=requester.id, action="attempt.review", target_type="attempt",
+                 target_id=row.id, new={"percent": adjusted.percent, "passed": adjusted.passed},
+                 comment=comment)
+
+
+def mark_reviewed(
+    db: Database | Session,
+    *,
+    requester: Requester,
+    attempt_id: int,
+    library: Library,
+    comment: str | None = None,
+) -> Review:
+    """Mark the attempt as reviewed by the requester (with the adjusted score of this moment)."""
+    _require_reviewer(requester)
+    text = _clean_comment(comment, required=False)
+    with writing(db) as s:
+        row = _load_for_change(s, attempt_id)
+        adjusted = _refresh_facts(s, row, library)
+        _mark(s, row, requester, adjusted, text)
+        _refresh_facts(s, row, library)
+        return _review(s, row, library, blind=False)
+
+
+# ---------------------------------------------------------------- what the trainee reads
+@dataclass(frozen=True)
+class TraineeNote:
+    attempt_id: int
+    case_id: str
+    finished_at: datetime
+    criterion_id: str
+    old_ok: bool
+    new_ok: bool
+    old_points: float
+    new_points: float
+    max_points: float
+    comment: str
+    reviewer_name: str
+    at: datetime
+
+
+def trainee_notes(
+    db: Database | Session,
+    *,
+    requester: Requester,
+    trainee_id: int,
+    attempt_id: int | None = None,
+    limit: int = 200,
+) -> list[TraineeNote]:
+    """QA comments on a trainee's attempts, newest first (the trainee may read their own).
+
+    Calibration verdicts are never shown: they are for QA only.
+    """
+    if not requester.may_see_trainee(trainee_id):
+        raise AccessDenied("tidak boleh melihat catatan peserta lain")
+    o = CriterionOverride
+    stmt = (
+        select(o.attempt_id, Attempt.case_id, Attempt.finished_at, o.criterion_id, o.old_ok,
+               o.new_ok, o.old_points, o.new_points, o.max_points, o.comment,
+               User.display_name, o.at)
+        .join(Attempt, Attempt.id == o.attempt_id)
+        .join(User, User.id == o.reviewer_id)
+        .where(Attempt.trainee_id == trainee_id)
+        .order_by(o.id.desc())
+        .limit(limit)
+    )
+    if attempt_id is not None:
+        stmt = stmt.where(o.attempt_id == attempt_id)
+    with reading(db) as s:
+        return [TraineeNote(*r) for r in s.execute(stmt)]
+
+
+def adjusted_scores(
+    db: Database | Session, *, requester: Requester, attempt_ids: Iterable[int]
+) -> dict[int, tuple[float, bool, bool]]:
+    """attempt id -> (adjusted percent, adjusted passed, reviewed) for the attempts the
+    requester may see (e.g. to show a trainee's own list with QA's adjustments)."""
+    ids = sorted(set(attempt_ids))
+    if not ids:
+        return {}
+    f = AttemptFact
+    stmt = select(f.attempt_id, f.percent, f.passed, f.reviewed_by).where(f.attempt_id.in_(ids))
+    if not requester.sees_all_attempts:
+        stmt = stmt.where(f.trainee_id == requester.id)
+    with reading(db) as s:
+        return {r[0]: (round(r[1], 1), r[2], r[3] is not None) for r in s.execute(stmt)}
+
+
+# ---------------------------------------------------------------- calibration
+@dataclass(frozen=True)
+class CalibrationRecord:
+    id: int
+    attempt_id: int
+    requested_by: int
+    requested_by_name: str
+    reviewer_id: int
+    reviewer_name: str
+    requested_at: datetime
+    submitted_at: datetime | None
+
+    @property
+    def done(self) -> bool:
+        return self.submitted_at is not None
+
+
+def request_calibration(
+    db: Database | Session, *, requester: Requester, attempt_id: int, reviewer_id: int
+) -> CalibrationRecord:
+    """Ask another QA reviewer to score the attempt blind."""
+    _require_reviewer(requester)
+    if reviewer_id == requester.id:
+        raise StoreError("reviewer_id", "pilih peninjau kedua selain Anda sendiri")
+    with writing(db) as s:
+        if s.get(Attempt, attempt_id) is None:
+            raise StoreError("attempt_id", f"percobaan {attempt_id} tidak ada")
+        other = s.get(User, reviewer_id)
+        if other is None or other.disabled or REVIEW_ROLE not in other.role_names:
+            raise StoreError("reviewer_id", "peninjau kedua harus pengguna QA yang aktif")
+        exists = s.scalar(select(Calibration.id).where(
+            Calibration.attempt_id == attempt_id, Calibration.reviewer_id == reviewer_id))
+        if exists is not None:
+            raise StoreError("reviewer_id", f"{other.display_name} sudah diminta menilai "
+                                            "percobaan ini")
+        cal = Calibration(attempt_id=attempt_id, requested_by=requester.id,
+                          reviewer_id=reviewer_id, requested_at=utcnow())
+        s.add(cal)
+        s.flush()
+        record_audit(s, actor_id=requester.id, action="attempt.calibration_request",
+                     target_type="attempt", target_id=attempt_id,
+                     new={"calibration": cal.id, "reviewer_id": reviewer_id})
+        return _calibrations(s, [Calibration.id == cal.id])[0]
+
+
+def _calibrations(s: Session, conditions: list[Any]) -> list[CalibrationRecord]:
+    submitted = (select(CalibrationScore.calibration_id, func.min(CalibrationScore.at).label("at"))
+                 .group_by(CalibrationScore.calibration_id).subquery())
+    asker, second = User.__table__.alias("asker"), User.__table__.alias("second")
+    stmt = (
+        select(Calibration.id, Calibration.attempt_id, Calibration.requested_by,
+               asker.c.display_name, Calibration.reviewer_id, second.c.display_name,
+               Calibration.requested_at, submitted.c.at)
+        .join(asker, asker.c.id == Calibration.requested_by)
+        .join(second, second.c.id == Calibration.reviewer_id)
+        .outerjoin(submitted, submitted.c.calibration_id == Calibration.id)
+        .where(*conditions)
+        .order_by(Calibration.id)
+    )
+    return [CalibrationRecord(*r) for r in s.execute(stmt)]
+
+
+def calibrations(
+    db: Database | Session,
+    *,
+    requester: Requester,
+    attempt_id: int | None = None,
+    reviewer_id: int | None = None,
+    pending: bool | None = None,
+) -> list[CalibrationRecord]:
+    """Calibration requests (oldest first), for one attempt and/or one second reviewer."""
+    _require_reader(requester)
+    conditions = []
+    if attempt_id is not None:
+        conditions.append(Calibration.attempt_id == attempt_id)
+    if reviewer_id is not None:
+        conditions.append(Calibration.reviewer_id == reviewer_id)
+    with reading(db) as s:
+        rows = _calibrations(s, conditions)
+    if pending is not None:
+        rows = [r for r in rows if r.done != pending]
+    return rows
+
+
+def _own_calibration(s: Session, requester: Requester, calibration_id: int) -> Calibration:
+    cal = s.get(Calibration, calibration_id)
+    if cal is None:
+        raise StoreError("calibration_id", f"permintaan kalibrasi {calibration_id} tidak ada")
+    if cal.reviewer_id != requester.id:
+        raise AccessDenied("permintaan kalibrasi ini untuk peninjau lain")
+    return cal
+
+
+def blind_review(
+    db: Database | Session, *, requester: Requester, calibration_id: int, library: Library
+) -> Review:
+    """The attempt for the second reviewer: automatic verdicts only, no overrides or marks."""
+    _require_reviewer(requester)
+    with reading(db) as s:
+        cal = _own_calibration(s, requester, calibration_id)
+        return _review(s, s.get(Attempt, cal.attempt_id), library, blind=True)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    points: float | None = None
+    comment: str | None = None
+
+
+def submit_calibration(
+    db: Database | Session,
+    *,
+    requester: Requester,
+    calibration_id: int,
+    verdicts: Mapping[str, Verdict | bool],
+    library: Library,
+) -> None:
+    """Keep the second reviewer's verdict on every criterion of the attempt (once)."""
+    _require_reviewer(requester)
+    with writing(db) as s:
+        cal = _own_calibration(s, requester, calibration_id)
+        if s.scalar(select(func.count()).select_from(CalibrationScore)
+                    .where(CalibrationScore.calibration_id == cal.id)):
+            raise StoreError("calibration_id", "penilaian kalibrasi ini sudah dikirim")
+        row = s.get(Attempt, cal.attempt_id)
+        result, _ = _current_result(s, row)
+        criteria = {c.id: c for c in _criteria(result, [])}
+        missing = [c for c in criteria if c not in verdicts]
+        extra = [c for c in verdicts if c not in criteria]
+        if missing or extra:
+            what = (f"belum dinilai: {', '.join(missing)}" if missing
+                    else f"tidak dinilai pada percobaan ini: {', '.join(extra)}")
+            raise StoreError("verdicts", what)
+        at = utcnow()
+        for cid, v in verdicts.items():
+            v = v if isinstance(v, Verdict) else Verdict(bool(v))
+            crit = criteria[cid]
+            s.add(CalibrationScore(
+                calibration_id=cal.id, criterion_id=cid, ok=bool(v.ok),
+                points=_points(v.ok, v.points, crit.max), max_points=crit.max,
+                comment=_clean_comment(v.comment, required=False), at=at,
+            ))
+        s.flush()
+        record_audit(s, actor_id=requester.id, action="attempt.calibration_submit",
+                     target_type="attempt", target_id=cal.attempt_id,
+                     new={"calibration": cal.id,
+                          "verdicts": {k: (v.ok if isinstance(v, Verdict) else bool(v))
+                                       for k, v in verdicts.items()}})
+
+
+@dataclass(frozen=True)
+class CalibrationLine:
+    criterion_id: str
+    first_ok: bool
+    first_points: float
+    second_ok: bool
+    second_points: float
+    max_points: float
+    second_comment: str | None
+
+    @property
+    def agree(self) -> bool:
+        return self.first_ok == self.second_ok
+
+
+@dataclass(frozen=True)
+class CalibrationReport:
+    calibration: CalibrationRecord
+    lines: list[CalibrationLine] = field(default_factory=list)
+
+    @property
+    def agreed(self) -> int:
+        return sum(1 for x in self.lines if x.agree)
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.agreed / len(self.lines), 1) if self.lines else None
+
+
+def calibration_report(
+    db: Database | Session, *, requester: Requester, calibration_id: int
+) -> CalibrationReport:
+    """Where the first reviewer's adjusted verdicts and the blind second verdicts agree."""
+    _require_reader(requester)
+    with reading(db) as s:
+        found = _calibrations(s, [Calibration.id == calibration_id])
+        if not found:
+            raise StoreError("calibration_id", f"permintaan kalibrasi {calibration_id} tidak ada")
+        return CalibrationReport(found[0], _lines(s, found[0]))
+
+
+def _lines(s: Session, cal: CalibrationRecord) -> list[CalibrationLine]:
+    if not cal.done:
+        return []
+    row = s.get(Attempt, cal.attempt_id)
+    result, _ = _current_result(s, row)
+    first = {c.id: c for c in _criteria(result, _overrides(s, row.id))}
+    second = s.scalars(select(CalibrationScore).where(CalibrationScore.calibration_id == cal.id)
+                       .order_by(CalibrationScore.criterion_id))
+    return [
+        CalibrationLine(x.criterion_id, first[x.criterion_id].ok, first[x.criterion_id].points,
+                        x.ok, x.points, x.max_points, x.comment)
+        for x in second if x.criterion_id in first
+    ]
+
+
+@dataclass(frozen=True)
+class PairAgreement:
+    first_id: int
+    first_name: str
+    second_id: int
+    second_name: str
+    calibrations: int
+    criteria: int
+    agreed: int
+
+    @property
+    def rate(self) -> float:
+        return round(100 * self.agreed / self.criteria, 1) if self.criteria else 0.0
+
+
+def agreement_rates(db: Database | Session, *, requester: Requester) -> list[PairAgreement]:
+    """Per reviewer pair (who asked, who scored blind): criteria compared and agreed."""
+    _require_reader(requester)
+    with reading(db) as s:
+        pairs: dict[tuple[int, int], list] = {}
+        for cal in _calibrations(s, []):
+            if not cal.done:
+                continue
+            lines = _lines(s, cal)
+            key = (cal.requested_by, cal.reviewer_id)
+            entry = pairs.setdefault(key, [cal.requested_by_name, cal.reviewer_name, 0, 0, 0])
+            entry[2] += 1
+            entry[3] += len(lines)
+            entry[4] += sum(1 for x in lines if x.agree)
+    return [PairAgreement(a, v[0], b, v[1], v[2], v[3], v[4])
+            for (a, b), v in sorted(pairs.items())]
+
+
+# ---------------------------------------------------------------- rescoring
+@dataclass
+class RescoreReport:
+    checked: int = 0
+    rescored: int = 0  # a new score version was written
+    changed: int = 0  # ... and its score or verdict differs from the one before
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (attempt id, why)
+
+
+def rescore(
+    db: Database,
+    *,
+    requester: Requester,
+    scorer: Scorer,
+    where: QaFilter | None = None,
+    only_other_rubric: bool = True,
+    version_of: Callable[[str], str] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    batch: int = 200,
+) -> RescoreReport:
+    """Score the filtered attempts again with the scorer's current rubrics.
+
+    `version_of(case_id)` names the current rubric version (default: `rubric_version`, a hash
+    of the SOP content). With `only_other_rubric`, attempts already scored by that version are
+    skipped. An attempt whose new result differs from its current one gets a new score
+    version; earlier scores stay in the history, and QA overrides keep counting on top of the
+    new automatic verdicts. Work is committed in batches of `batch` attempts;
+    `on_progress(done, total)` follows it.
+    """
+    _require_reviewer(requester)
+    with db.session() as s:
+        stmt = _where(select(AttemptFact.attempt_id), AttemptFact, requester, where or QaFilter())
+        ids = list(s.scalars(stmt.order_by(AttemptFact.attempt_id)))
+    report = RescoreReport()
+    total = len(ids)
+    if on_progress:
+        on_progress(0, total)
+    for start in range(0, total, batch):
+        chunk = ids[start:start + batch]
+        with db.transaction() as s:
+            for attempt_id in chunk:
+                _rescore_one(s, attempt_id, requester, scorer, only_other_rubric, version_of,
+                             report)
+        if on_progress:
+            on_progress(min(start + batch, total), total)
+    with db.transaction() as s:
+        record_audit(s, actor_id=requester.id, action="attempts.rescore", target_type="attempts",
+                     target_id="filter",
+                     new={"checked": report.checked, "rescored": report.rescored,
+                          "changed": report.changed, "skipped": len(report.skipped),
+                          "filter": {k: (v.isoformat() if isinstance(v, datetime) else v)
+                                     for k, v in (where or QaFilter()).as_dict().items()}})
+    return report
+
+
+def _rescore_one(s: Session, attempt_id: int, requester: Requester, scorer: Scorer,
+                 only_other_rubric: bool, version_of: Callable[[str], str] | None,
+                 report: RescoreReport) -> None:
+    row = _load_for_change(s, attempt_id)
+    report.checked += 1
+    found = scorer.library.find_case(row.case_id)
+    if found is None:
+        report.skipped.append((row.id, f"kasus '{row.case_id}' tidak ada di SOP"))
+        return
+    version = (version_of or (lambda case_id: rubric_version(found[0], case_id)))(row.case_id)
+    current, versions = _current_result(s, row)
+    current_version = versions[-1].rubric_version if versions else row.rubric_version
+    if only_other_rubric and current_version == version:
+        return
+    try:
+        new = scorer.score_data(scoring_input(row.call, row.transcript, row.apkt, row.case_id))
+    except AttemptError as exc:
+        report.skipped.append((row.id, str(exc)))
+        return
+    result = new.to_dict()
+    if result == current:
+        return  # the same score: nothing new for the history
+    s.add(ScoreVersion(attempt_id=row.id, at=utcnow(), actor_id=requester.id,
+                       rubric_version=version, score=new.score, max_score=new.max_score,
+                       passed=new.passed, result=result))
+    s.flush()
+    report.rescored += 1
+    if (new.score, new.max_score, new.passed) != (current["score"], current["max_score"],
+                                                  current["passed"]):
+        report.changed += 1
+    _sync_criteria(s, row, result)
+    _refresh_facts(s, row, scorer.library)
+
+
+def _sync_criteria(s: Session, row: Attempt, result: Mapping[str, Any]) -> None:
+    """A new rubric may add or drop criteria: make the fact rows match the new result."""
+    have = set(s.scalars(select(CriterionFact.criterion_id)
+                         .where(CriterionFact.attempt_id == row.id)))
+    want = {c["id"]: c for c in result.get("criteria", [])}
+    for gone in have - set(want):
+        s.query(CriterionFact).filter_by(attempt_id=row.id, criterion_id=gone).delete()
+    fact = s.get(AttemptFact, row.id)
+    for cid in set(want) - have:
+        c = want[cid]
+        s.add(CriterionFact(
+            attempt_id=row.id, criterion_id=cid, trainee_id=row.trainee_id, case_id=row.case_id,
+            scenario_id=row.scenario_id, mode=row.mode, finished_at=row.finished_at,
+            week=fact.week, attempt_passed=fact.passed, reviewed=fact.reviewed_by is not None,
+            critical=bool(c.get("critical")), sop_ref=str(c.get("sop_ref") or ""),
+            max_points=float(c["max"]), auto_ok=bool(c["ok"]), auto_points=float(c["points"]),
+            ok=bool(c["ok"]), points=float(c["points"]), overridden=False,
+        ))
+    s.flush()
+
+
+def score_history(
+    db: Database | Session, *, requester: Requester, attempt_id: int
+) -> list[ScoreVersionRecord]:
+    """Every automatic score of an attempt, oldest first (0 = when it was saved)."""
+    _require_reader(requester)
+    with reading(db) as s:
+        row = s.get(Attempt, attempt_id)
+        if row is None:
+            return []
+        history = [ScoreVersionRecord(0, row.finished_at, row.rubric_version, row.score,
+                                      row.max_score, row.passed, row.result)]
+        versions = s.scalars(select(ScoreVersion).where(ScoreVersion.attempt_id == row.id)
+                             .order_by(ScoreVersion.id))
+        history += [ScoreVersionRecord(i, v.at, v.rubric_version, v.score, v.max_score,
+                                       v.passed, v.result)
+                    for i, v in enumerate(versions, start=1)]
+        return history

@@ -1,0 +1,169 @@
+"""The QA page in AppTest, signed in: filters, opening an attempt, overriding a criterion with a
+comment, marking it reviewed, calibration, dashboards, rescoring and exports; refused to the
+other roles."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from store import create_user, get_user_by_username
+from store.dashboard import QaFilter, count_qa_attempts, list_qa_attempts
+from store.demo import seed_demo_attempts
+from store.export import to_xlsx_bytes
+from store.reviews import review, trainee_notes
+from tests.accounts import app_as, database, user_id
+from tests.qa_data import END, content
+from views.auth import REFUSAL
+
+
+@pytest.fixture
+def qa_db(fresh_app_db):
+    db = database()
+    seed_demo_attempts(db, 40, trainees=3, weeks=4, end=END,
+                       extra_trainee_ids=[user_id("peserta1")])
+    create_user(db, username="qa2", display_name="Sari QA Dua", roles=["qa"])
+    return db
+
+
+def qa_page(username="qa1"):
+    return app_as(username, url_path="qa").run()
+
+
+def first_attempt(db):
+    qa = get_user_by_username(db, "qa1").requester
+    return list_qa_attempts(db, requester=qa, limit=1)[0]
+
+
+def test_qa_sees_the_filtered_attempts(qa_db):
+    at = qa_page()
+    assert not at.exception
+    assert at.title[0].value == "QA: percobaan peserta"
+    table = at.dataframe[0].value
+    assert len(table) == 40
+    assert {"Skor (%)", "Skor disesuaikan (%)", "Ditinjau oleh"} <= set(table.columns)
+    assert at.caption[0].value.startswith("40 percobaan")
+
+    at.selectbox(key="qa-f-result").set_value("Tidak lulus").run()
+    failed = count_qa_attempts(qa_db, requester=get_user_by_username(qa_db, "qa1").requester,
+                               where=QaFilter(passed=False))
+    assert 0 < failed < 40
+    assert set(at.dataframe[0].value["Lulus"]) == {"tidak"}
+    assert len(at.dataframe[0].value) == failed
+
+    peserta1 = user_id("peserta1")
+    at.selectbox(key="qa-f-result").set_value("Semua")
+    at.selectbox(key="qa-f-trainee").set_value(peserta1).run()
+    assert set(at.dataframe[0].value["Peserta"]) == {"Dewi Lestari (demo) (peserta1)"}
+
+
+def test_qa_opens_an_attempt_overrides_a_criterion_and_sees_the_adjusted_score(qa_db):
+    a = first_attempt(qa_db)
+    at = qa_page()
+    at.selectbox(key="qa-attempt").set_value(a.attempt_id).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Skor otomatis"] == metrics["Skor disesuaikan QA"] == f"{a.auto_percent:g}%"
+    assert metrics["Ditinjau oleh"] == "belum"
+    r = review(qa_db, requester=get_user_by_username(qa_db, "qa1").requester,
+               attempt_id=a.attempt_id, library=content().library)
+    panel = " ".join(m.value for m in at.markdown)
+    assert r.attempt.call["idpel"] in panel  # the data panel of that seed
+    texts = [t.value for t in at.text]
+    assert all(t.text in texts for t in r.attempt.transcript)  # the whole transcript
+    assert any(c.evidence in texts for c in r.criteria)
+
+    crit = r.criteria[-1]
+    # without a comment: refused, nothing saved
+    at.selectbox(key="qa-ov-criterion").set_value(crit.id)
+    at.radio(key="qa-ov-ok").set_value("Tidak terpenuhi" if crit.ok else "Terpenuhi")
+    at.form_submit_button[0].click().run()
+    assert "Komentar" in at.error[0].value and "wajib" in at.error[0].value
+    assert not review(qa_db, requester=get_user_by_username(qa_db, "qa1").requester,
+                      attempt_id=a.attempt_id, library=content().library).overrides
+
+    at.text_area(key="qa-ov-comment").input("Dinilai ulang oleh QA: <b>cek</b> transkrip.")
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Penilaian QA untuk")
+    metrics = {m.label: m.value for m in at.metric}
+    new = crit.max if not crit.ok else 0
+    adjusted = round(100 * (r.automatic.score - crit.auto_points + new)
+                     / r.automatic.max_score, 1)
+    assert metrics["Skor otomatis"] == f"{a.auto_percent:g}%"
+    assert metrics["Skor disesuaikan QA"] == f"{adjusted:g}%"
+    assert metrics["Ditinjau oleh"] == "Agus Setiawan (demo)"
+    assert "Komentar: Dinilai ulang oleh QA: <b>cek</b> transkrip." in [t.value for t in at.text]
+    # the trainee reads the comment on their attempt
+    owner = r.attempt.trainee_id
+    notes = trainee_notes(qa_db, requester=get_user_by_username(qa_db, "qa1").requester,
+                          trainee_id=owner)
+    assert notes[0].comment == "Dinilai ulang oleh QA: <b>cek</b> transkrip."
+
+
+def test_mark_reviewed_and_ask_for_a_blind_calibration(qa_db):
+    a = first_attempt(qa_db)
+    at = qa_page()
+    at.selectbox(key="qa-attempt").set_value(a.attempt_id).run()
+    at.text_input(key="qa-mark-note").input("Sudah sesuai.")
+    next(b for b in at.form_submit_button if b.label == "Tandai ditinjau").click().run()
+    assert at.success[0].value == "Percobaan ditandai sudah ditinjau."
+    next(b for b in at.form_submit_button if b.label == "Kirim permintaan kalibrasi").click()
+    at.run()
+    assert at.success[0].value == "Permintaan kalibrasi dikirim."
+
+    # the second reviewer scores blind on the Kalibrasi section
+    at2 = qa_page("qa2")
+    at2.segmented_control(key="qa-section").set_value("Kalibrasi").run()
+    assert not at2.exception
+    next(b for b in at2.button if b.label == "Nilai buta").click().run()
+    assert "penilaian peninjau lain tidak ditampilkan" in " ".join(m.value for m in at2.markdown)
+    next(b for b in at2.form_submit_button if b.label == "Kirim penilaian buta").click().run()
+    assert at2.success[0].value == "Penilaian buta terkirim."
+    table = at2.dataframe[0].value
+    assert list(table["Peninjau pertama"]) == ["Agus Setiawan (demo)"]
+    assert list(table["Kesepakatan (%)"]) == [100.0]  # both kept the automatic verdicts
+
+
+def test_dashboard_section_draws_charts_with_tables(qa_db):
+    at = qa_page()
+    at.segmented_control(key="qa-section").set_value("Dashboard").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Percobaan"] == "40"
+    labels = [e.label for e in at.expander]
+    for name in ("tren per minggu", "per kasus", "per kriteria", "per skenario", "per peserta",
+                 "kriteria terlemah per peserta", "matriks penguasaan"):
+        assert f"Tabel: {name}" in labels
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 7
+
+
+def test_rescore_and_export_sections(qa_db):
+    at = qa_page()
+    at.segmented_control(key="qa-section").set_value("Penilaian ulang").run()
+    at.button(key="qa-rescore").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("40 diperiksa")
+
+    at.segmented_control(key="qa-section").set_value("Ekspor").run()
+    at.selectbox(key="qa-f-mode").set_value("Latihan").run()
+    at.button(key="qa-export-prepare").click().run()
+    assert not at.exception
+    latihan = count_qa_attempts(qa_db, requester=get_user_by_username(qa_db, "qa1").requester,
+                                where=QaFilter(mode="latihan"))
+    assert any(f"Percobaan: {latihan} baris" in c.value for c in at.caption)
+    tables = at.session_state["qa-export"][1]
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(tables)), read_only=True)
+    assert book["Percobaan"].max_row - 1 == latihan
+
+
+@pytest.mark.parametrize("username", ["peserta1", "trainer1", "admin1"])
+def test_the_qa_page_is_refused_to_other_roles(qa_db, username):
+    at = qa_page(username)
+    assert not at.exception
+    assert at.error[0].value == REFUSAL
+    assert not at.title or at.title[0].value != "QA: percobaan peserta"
+    assert not at.dataframe

@@ -1,0 +1,582 @@
+"""The "Latihan" page: take a generated customer call, reply in the chat, close it with the APKT
+form, and read the score with feedback that quotes the SOP (or sit an exam of N calls).
+
+The page only draws and keeps state; the call, the dialogue, the form checks, the scoring and
+the attempt come from scenarios.practice, and the attempt is saved with store.save_attempt.
+Everything lives in st.session_state under keys starting with "latihan.". Actions run in
+widget callbacks, so a rerun draws the state after the action in one pass.
+
+Nothing a user typed is rendered as Markdown or HTML: chat lines and evidence go through
+`st.text`, and any other text built from data goes through `plain()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import streamlit as st
+
+from scenarios.generator import rupiah
+from scenarios.models import DIFFICULTIES
+from scenarios.practice import (
+    EXAM_SIZES,
+    MODE_LABELS,
+    CriterionFeedback,
+    ExamSet,
+    PracticeCall,
+    PracticeError,
+    add_reply,
+    case_choices,
+    check_apkt,
+    choose_scenario,
+    exam_set,
+    exam_summary,
+    feedback,
+    finish_call,
+    new_seed,
+    start_call,
+    sub_issue_actions,
+    verdict,
+)
+from scoring.attempt import MAX_REPLY_CHARS, ScoreResult
+from sop.models import Sop
+from store import save_attempt
+from store.errors import StoreError
+from views.auth import SESSION_USER, current_user, plain, require_roles
+from views.sop_page import anchor, md
+from views.state import database, dialogue_rules, library, scenarios, scorer
+
+PRACTICE_ROLES = frozenset({"trainee", "trainer", "qa", "admin"})
+URL_PATH = "latihan"
+SOP_TARGET = "views.sop_page:render"
+
+# ---- session state (all keys start with "latihan.")
+K_CALL = "latihan.call"  # PracticeCall in progress
+K_DONE = "latihan.done"  # the last scored practice call: dict(pc, result, attempt_id, apkt)
+K_EXAM = "latihan.exam"  # dict(set, index, done: list[dict], finished: bool)
+K_OPTIONS = "latihan.options"  # how the current call was chosen (for "Panggilan baru")
+K_ERRORS = "latihan.form_errors"  # field -> message
+K_NOTICE = "latihan.notice"  # (kind, message) shown once at the top
+K_REQUEST = "latihan.request"  # set by other pages: {"case": id} starts a call on that case
+K_KIND, K_CASE, K_LEVEL, K_MODE, K_SIZE = (
+    "latihan.start.kind", "latihan.start.case", "latihan.start.level", "latihan.start.mode",
+    "latihan.start.size",
+)  # fmt: skip
+K_CHAT = "latihan.chat"
+K_CHAT_NOTICE = "latihan.chat_notice"  # a reply that was refused, shown by the chat
+K_CALL_NO = "latihan.call_no"  # counts the calls of the session; part of the form's keys
+FORM_FIELDS = ("action", "sub_issue_type", "idpel", "email", "keterangan")
+
+RANDOM, CHOSEN = "acak", "kasus"
+KIND_LABELS = {RANDOM: "Panggilan acak", CHOSEN: "Pilih kasus"}
+ANY_LEVEL = "semua"
+LEVEL_LABELS = {ANY_LEVEL: "Semua tingkat", "mudah": "Mudah", "sedang": "Sedang",
+                "sulit": "Sulit"}  # fmt: skip
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+NBSP = "\u00a0"  # keeps "Rp 345.000" and "20 Mei 2025" on one line in the bill table
+CUSTOMER_AVATAR = ":material/person:"
+CSO_AVATAR = ":material/support_agent:"
+
+CSS = """
+<style>
+.st-key-latihan-transcript [data-testid="stChatMessage"] { padding: 0.45rem 0.6rem; }
+.st-key-latihan-transcript [data-testid="stChatMessage"]:has([aria-label="Chat message from cso"]) {
+  background-color: #e8f1fb;
+}
+.st-key-latihan-transcript [data-testid="stText"] { white-space: pre-wrap; word-break: break-word; }
+[class*="st-key-latihan-crit-"] [data-testid="stText"] {
+  white-space: pre-wrap; word-break: break-word;
+}
+.st-key-latihan-data table { font-size: 0.85rem; }
+.st-key-latihan-data th, .st-key-latihan-data td { padding: 0.25rem 0.45rem !important; }
+</style>
+"""
+
+
+# ---------------------------------------------------------------- small helpers
+def sop_link(step_id: str) -> str:
+    """The URL of a step card on the SOP page, e.g. "/#langkah-2a": the SOP page is the app's
+    default page, which Streamlit serves at "/" only (its url_path does not resolve)."""
+    from views.pages import PAGES
+
+    spec = next((p for p in PAGES if p.target == SOP_TARGET), None)
+    base = "/" if spec is None or spec.default else f"/{spec.url_path}"
+    return f"{base}#{anchor(step_id)}"
+
+
+def tanggal(date: dt.date) -> str:
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+def _notice(kind: str, message: str) -> None:
+    st.session_state[K_NOTICE] = (kind, message)
+
+
+def form_key(field: str, call_no: int) -> str:
+    """The widget key of an APKT form field for the session's call number `call_no`, e.g.
+    "latihan.apkt.idpel.3". A new call gets new widgets, so the browser cannot carry what was
+    typed for the last call into the next one."""
+    return f"latihan.apkt.{field}.{call_no}"
+
+
+def _key(field: str) -> str:
+    return form_key(field, st.session_state.get(K_CALL_NO, 0))
+
+
+def _clear_form() -> None:
+    for field in FORM_FIELDS:
+        st.session_state.pop(_key(field), None)
+    st.session_state.pop(K_ERRORS, None)
+
+
+def _sop_of(case_id: str) -> Sop:
+    found = library().find_case(case_id)
+    if found is None:
+        raise PracticeError(f"kasus '{case_id}' tidak ada di SOP")
+    return found[0]
+
+
+def _begin(pc: PracticeCall) -> None:
+    _clear_form()
+    st.session_state[K_CALL_NO] = st.session_state.get(K_CALL_NO, 0) + 1
+    st.session_state[K_CALL] = pc
+    st.session_state.pop(K_DONE, None)
+
+
+def _start_practice(case_id: str | None, difficulty: str | None) -> None:
+    """Start a practice call (random or of a case); a problem becomes a notice."""
+    try:
+        scenario = choose_scenario(scenarios(), seed=new_seed(), case_id=case_id,
+                                   difficulty=difficulty)  # fmt: skip
+        pc = start_call(scenario, new_seed(), sop=_sop_of(scenario.case))
+    except PracticeError as exc:
+        _notice("error", str(exc))
+        return
+    st.session_state[K_OPTIONS] = {"case": case_id, "difficulty": difficulty}
+    st.session_state.pop(K_EXAM, None)
+    _begin(pc)
+
+
+def _start_exam_call(exam: dict[str, Any]) -> None:
+    item = exam["set"].items[exam["index"]]
+    scenario = scenarios().get(item.scenario_id)
+    if scenario is None:
+        raise PracticeError(f"skenario '{item.scenario_id}' tidak ada lagi")
+    _begin(start_call(scenario, item.seed, sop=_sop_of(scenario.case), mode="ujian",
+                      exam_id=exam["set"].exam_id))  # fmt: skip
+
+
+# ---------------------------------------------------------------- callbacks
+def _on_start() -> None:
+    ss = st.session_state
+    case_id = ss.get(K_CASE) if ss.get(K_KIND) == CHOSEN else None
+    if ss.get(K_KIND) == CHOSEN and not case_id:
+        _notice("error", "Pilih kasus yang ingin dilatih.")
+        return
+    level = ss.get(K_LEVEL)
+    difficulty = None if level in (None, ANY_LEVEL) else level
+    if ss.get(K_MODE) != "ujian":
+        _start_practice(case_id, difficulty)
+        return
+    try:
+        chosen: ExamSet = exam_set(scenarios(), int(ss.get(K_SIZE) or EXAM_SIZES[0]),
+                                   seed=new_seed(), case_id=case_id, difficulty=difficulty)
+        exam = {"set": chosen, "index": 0, "done": [], "finished": False}
+        _start_exam_call(exam)
+    except PracticeError as exc:
+        _notice("error", str(exc))
+        return
+    ss[K_EXAM] = exam
+
+
+def _on_chat() -> None:
+    text = st.session_state.get(K_CHAT)
+    pc: PracticeCall | None = st.session_state.get(K_CALL)
+    if pc is None or text is None:
+        return
+    try:
+        st.session_state[K_CALL] = add_reply(pc, text, rules=dialogue_rules())
+    except PracticeError as exc:
+        st.session_state[K_CHAT_NOTICE] = str(exc)
+
+
+def _form_values() -> dict[str, Any]:
+    return {field: st.session_state.get(_key(field)) for field in FORM_FIELDS}
+
+
+def _on_submit() -> None:
+    ss = st.session_state
+    pc: PracticeCall | None = ss.get(K_CALL)
+    if pc is None:
+        return
+    check = check_apkt(_form_values(), sop=pc.sop)
+    if not check.ok:
+        ss[K_ERRORS] = check.errors
+        return
+    user = current_user()  # checked again now: the account may have changed since the page drew
+    if user is None or not PRACTICE_ROLES & set(user.roles):
+        _notice("error", "Sesi Anda berakhir atau akses Anda dicabut; percobaan tidak disimpan.")
+        return
+    done = finish_call(pc, check.apkt, scorer=scorer(), trainee_id=user.id)
+    try:
+        attempt_id = save_attempt(database(), attempt=done.attempt)
+    except StoreError as exc:
+        ss[K_ERRORS] = {}
+        _notice("error", f"Percobaan tidak tersimpan: {exc.field}: {exc.message}")
+        return
+    record = {"pc": pc, "result": done.result, "attempt_id": attempt_id, "apkt": check.apkt}
+    ss.pop(K_CALL, None)
+    _clear_form()
+    exam = ss.get(K_EXAM)
+    if pc.mode == "ujian" and exam is not None:
+        exam["done"].append(record)
+        exam["index"] += 1
+        if exam["index"] < len(exam["set"]):
+            _start_exam_call(exam)
+            n = len(exam["set"])
+            _notice("success", f"Panggilan {exam['index']} dari {n} tersimpan. "
+                               f"Lanjut ke panggilan {exam['index'] + 1}.")  # fmt: skip
+        else:
+            exam["finished"] = True
+        return
+    ss[K_DONE] = record
+
+
+def _on_retry() -> None:
+    done = st.session_state.get(K_DONE)
+    if done is None:
+        return
+    old: PracticeCall = done["pc"]
+    _begin(start_call(old.scenario, old.seed, sop=old.sop))
+
+
+def _on_new() -> None:
+    options = st.session_state.get(K_OPTIONS) or {}
+    _start_practice(options.get("case"), options.get("difficulty"))
+
+
+def _on_back() -> None:
+    for key in (K_CALL, K_DONE, K_EXAM):
+        st.session_state.pop(key, None)
+    _clear_form()
+
+
+def _on_stop_exam() -> None:
+    exam = st.session_state.get(K_EXAM)
+    st.session_state.pop(K_CALL, None)
+    _clear_form()
+    if exam is not None:
+        exam["finished"] = True
+
+
+def _take_request() -> None:
+    """A call asked for by another page ("Latih kasus terlemah" on "Progres saya")."""
+    request = st.session_state.pop(K_REQUEST, None)
+    if not request:
+        return
+    st.session_state.pop(K_EXAM, None)
+    _start_practice(request.get("case"), None)
+
+
+# ---------------------------------------------------------------- the page
+def _check_access() -> None:
+    """The registry's guard (views.pages) has checked the account and its roles in this very
+    run, so a chat reply costs no second database look-up; without that guard (nobody signed
+    in) require_roles draws the refusal and stops. Saving checks the account again."""
+    if st.session_state.get(SESSION_USER) is None:
+        require_roles(PRACTICE_ROLES)
+
+
+def render() -> None:
+    _check_access()
+    _take_request()
+    st.html(CSS)
+    notice = st.session_state.pop(K_NOTICE, None)
+    pc: PracticeCall | None = st.session_state.get(K_CALL)
+    exam = st.session_state.get(K_EXAM)
+    done = st.session_state.get(K_DONE)
+    if pc is not None:
+        _call_screen(pc, exam, notice)
+    elif exam is not None and exam["finished"]:
+        _show_notice(notice)
+        _exam_result(exam)
+    elif done is not None:
+        _show_notice(notice)
+        _practice_result(done)
+    else:
+        st.title("Latihan")
+        _show_notice(notice)
+        _start_screen()
+
+
+def _show_notice(notice: tuple[str, str] | None) -> None:
+    if notice:
+        kind, message = notice
+        getattr(st, kind)(plain(message))
+
+
+# ---- start
+def _start_screen() -> None:
+    lib_sc = scenarios()
+    choices = dict(case_choices(library(), lib_sc))
+    if lib_sc.problems:
+        st.warning(f"{len(lib_sc.problems)} berkas skenario bermasalah dan tidak dipakai.",
+                   icon=":material/warning:")  # fmt: skip
+    if not choices:
+        st.error("Belum ada skenario aktif. Trainer perlu menambahkan skenario terlebih dahulu.")
+        return
+    st.write(
+        "Terima panggilan pelanggan yang dibuat otomatis, balas di kolom obrolan, lalu tutup "
+        "panggilan dengan formulir APKT. Nilai dan umpan balik mengutip langkah SOP."
+    )
+    with st.container(border=True, key="latihan-start"):
+        left, right = st.columns(2, gap="large")
+        with left:
+            kind = st.radio("Panggilan", list(KIND_LABELS), format_func=KIND_LABELS.get,
+                            key=K_KIND, horizontal=True)  # fmt: skip
+            st.selectbox("Kasus", list(choices), format_func=choices.get, key=K_CASE,
+                         disabled=kind != CHOSEN,
+                         help="Kasus SOP yang ingin dilatih (judul dalam bahasa Indonesia).")
+            st.selectbox("Tingkat kesulitan", [ANY_LEVEL, *DIFFICULTIES],
+                         format_func=LEVEL_LABELS.get, key=K_LEVEL)  # fmt: skip
+        with right:
+            mode = st.radio("Mode", list(MODE_LABELS), format_func=MODE_LABELS.get, key=K_MODE,
+                            horizontal=True,
+                            help="Latihan: nilai dan petunjuk langsung setelah panggilan. "
+                                 "Ujian: beberapa panggilan tanpa petunjuk, nilai di akhir.")
+            st.segmented_control("Jumlah panggilan ujian", EXAM_SIZES, key=K_SIZE,
+                                 default=EXAM_SIZES[0], disabled=mode != "ujian",
+                                 format_func=lambda n: f"{n} panggilan")  # fmt: skip
+        label = "Mulai ujian" if mode == "ujian" else "Mulai panggilan"
+        st.button(label, type="primary", on_click=_on_start, key="latihan-mulai",
+                  icon=":material/call:")  # fmt: skip
+
+
+# ---- the call
+def _call_screen(pc: PracticeCall, exam: dict | None,
+                 notice: tuple[str, str] | None) -> None:
+    options = st.session_state.get(K_OPTIONS) or {}
+    if pc.mode == "ujian" and exam is not None:
+        n = len(exam["set"])
+        st.title(f"Ujian · panggilan {exam['index'] + 1} dari {n}")
+        st.caption("Nilai ditampilkan setelah semua panggilan selesai. Tidak ada petunjuk "
+                   "selama ujian.")  # fmt: skip
+    else:
+        st.title("Latihan")
+        what = f"Kasus: {pc.case_title}" if options.get("case") else "Panggilan acak"
+        st.caption(plain(f"{what} · tingkat {pc.scenario.difficulty}"))
+    _show_notice(notice)
+    left, right = st.columns(2, gap="medium")
+    with left:
+        _data_panel(pc)
+        _apkt_form(pc)
+    with right:
+        _chat()
+    with st.container(horizontal=True, key="latihan-call-actions"):
+        if pc.mode == "ujian":
+            st.button("Hentikan ujian", on_click=_on_stop_exam, key="latihan-stop",
+                      icon=":material/stop_circle:",
+                      help="Panggilan yang sudah selesai tetap tersimpan.")  # fmt: skip
+        else:
+            st.button("Batalkan panggilan", on_click=_on_back, key="latihan-batal",
+                      icon=":material/call_end:",
+                      help="Kembali ke pilihan panggilan; tidak ada yang disimpan.")  # fmt: skip
+
+
+def _data_panel(pc: PracticeCall) -> None:
+    with st.container(border=True, key="latihan-data"):
+        st.markdown(_panel_markdown(pc))  # one element: the panel does not change in a call
+
+
+def _panel_markdown(pc: PracticeCall) -> str:
+    c = pc.call
+    rows = [
+        ("IDPEL", c.idpel),
+        ("Nama", c.name),
+        ("Alamat", c.address),
+        ("Telepon", c.phone),
+        ("Email", c.email_on_record or "(belum terdaftar)"),
+        ("Tarif/daya", c.tariff_label),
+        ("Nomor meter", c.meter_number),
+    ]
+    out = ["**:material/badge: Data pelanggan** · aplikasi CSO", "", "| Data | Isi |", "|---|---|"]
+    out += [f"| {label} | {plain(value)} |" for label, value in rows]
+    out += ["", "**Tagihan**", "", "| Periode | kWh | Tagihan | Jatuh tempo | Status |",
+            "|---|--:|--:|---|---|"]
+    for b in c.bills:
+        status = "Lunas" if b.paid else "**Belum dibayar**"
+        cells = (b.month, f"{b.kwh:,}".replace(",", "."), plain(rupiah(b.amount)),
+                 tanggal(b.due_date))
+        out.append("| " + " | ".join(x.replace(" ", NBSP) for x in cells) + f" | {status} |")
+    return "\n".join(out)
+
+
+@st.fragment
+def _chat() -> None:
+    """The conversation. A fragment: in the browser a chat reply reruns only this part (the
+    data panel and the form do not change); it reads the call from the session each time."""
+    pc: PracticeCall | None = st.session_state.get(K_CALL)
+    if pc is None:
+        return
+    with st.container(border=True, key="latihan-chat-box"):
+        st.markdown("**:material/call: Percakapan**")
+        with st.container(height=560, key="latihan-transcript", border=False):
+            for line in pc.transcript:
+                cso = line.role == "cso"
+                with st.chat_message("cso" if cso else "pelanggan",
+                                     avatar=CSO_AVATAR if cso else CUSTOMER_AVATAR):
+                    st.text(line.text)
+        problem = st.session_state.pop(K_CHAT_NOTICE, None)
+        if problem:
+            st.warning(plain(problem), icon=":material/warning:")
+        if pc.ended:
+            st.info("Pelanggan sudah menutup percakapan. Lengkapi formulir APKT untuk "
+                    "mengakhiri panggilan.", icon=":material/call_end:")  # fmt: skip
+        st.chat_input("Ketik balasan Anda kepada pelanggan…", key=K_CHAT, on_submit=_on_chat,
+                      max_chars=MAX_REPLY_CHARS, disabled=pc.ended)  # fmt: skip
+
+
+_ADDRESS = re.compile(r"(\S+@\S+\w)")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~:$=&])")
+
+
+def _field_error(errors: dict[str, str], name: str) -> None:
+    message = errors.get(name)
+    if message:  # e-mail addresses as code, so Markdown does not make them links
+        parts = _ADDRESS.split(message)
+        text = "".join(f"`{p}`" if i % 2 else _MD_SPECIAL.sub(r"\\\1", p)
+                       for i, p in enumerate(parts))
+        st.markdown(f":red[:material/error: {text}]")
+
+
+def _apkt_form(pc: PracticeCall) -> None:
+    sop = pc.sop
+    errors: dict[str, str] = st.session_state.get(K_ERRORS) or {}
+    actions = {a.id: a.label for a in sop.apkt_actions}
+    subs = {s.id: s.label for s in sop.sub_issue_types}
+    with st.container(border=True, key="latihan-apkt"):
+        st.markdown("**:material/assignment: Formulir APKT**")
+        action = st.selectbox("Tindakan", list(actions), format_func=actions.get, index=None,
+                              placeholder="Pilih tindakan APKT", key=_key("action"))  # fmt: skip
+        _field_error(errors, "action")
+        with st.form("latihan-apkt-form", border=False, enter_to_submit=False):
+            if action in sub_issue_actions(sop):
+                st.selectbox("Sub Issue Type", list(subs), format_func=subs.get, index=None,
+                             placeholder="Pilih Sub Issue Type",
+                             key=_key("sub_issue_type"))  # fmt: skip
+                _field_error(errors, "sub_issue_type")
+            st.text_input("IDPEL", key=_key("idpel"), max_chars=40, placeholder="12 digit")
+            _field_error(errors, "idpel")
+            st.text_input("Email", key=_key("email"), max_chars=254,
+                          placeholder="nama@contoh.co.id (jika ada)")  # fmt: skip
+            _field_error(errors, "email")
+            st.text_area("Keterangan", key=_key("keterangan"), max_chars=2000, height=90,
+                         placeholder="Ringkas permasalahan pelanggan")  # fmt: skip
+            _field_error(errors, "keterangan")
+            st.form_submit_button("Simpan APKT & akhiri panggilan", type="primary",
+                                  on_click=_on_submit,
+                                  icon=":material/task_alt:", key="latihan-simpan")  # fmt: skip
+        if errors:
+            st.error("Periksa isian formulir APKT yang ditandai.", icon=":material/error:")
+
+
+# ---- results
+def _score_header(result: ScoreResult, key: str = "latihan") -> None:
+    with st.container(horizontal=True, key=f"latihan-score-{key}"):
+        st.metric("Skor", f"{result.score:g} / {result.max_score:g}")
+        st.metric("Persentase", f"{result.percent:g}%")
+        st.metric("Status", verdict(result.passed))
+    if result.passed:
+        st.success(f"**{verdict(True)}** · {result.percent:g}%", icon=":material/check_circle:")
+    else:
+        why = ""
+        if result.critical_failed:
+            why = " · kriteria kritis tidak terpenuhi"
+        st.error(f"**{verdict(False)}** · {result.percent:g}%{why}", icon=":material/cancel:")
+
+
+def _criteria(items: list[CriterionFeedback], key: str) -> None:
+    for f in items:
+        with st.container(border=True, key=f"latihan-crit-{key}-{f.id}"):
+            icon = ":material/check_circle:" if f.ok else ":material/cancel:"
+            color = "green" if f.ok else "red"
+            critical = " · kritis" if f.critical else ""
+            st.markdown(f":{color}[{icon}] **{md(f.label)}** · "
+                        f"{f.points:g}/{f.max:g} poin{critical}")  # fmt: skip
+            st.caption("Bukti")
+            st.text(f.evidence)
+            if f.step_text is not None:
+                st.markdown(f"Langkah SOP **{plain(f.step_id)}** · "
+                            f"[buka di halaman SOP]({sop_link(f.step_id)})")  # fmt: skip
+                quote = f.step_text
+                if f.substeps:
+                    quote += "\n" + "\n".join(f"{sid}. {text}" for sid, text in f.substeps)
+                st.text(quote)
+            if f.hint:
+                st.info(plain(f.hint), icon=":material/lightbulb:")
+
+
+def _transcript(pc: PracticeCall, apkt: dict[str, Any]) -> None:
+    with st.expander("Transkrip dan formulir APKT"):
+        for line in pc.transcript:
+            who = "CSO" if line.role == "cso" else "Pelanggan"
+            st.text(f"{who}: {line.text}")
+        sop = pc.sop
+        st.text(
+            f"Tindakan: {sop.action_label(apkt.get('action'))}\n"
+            f"Sub Issue Type: {sop.sub_issue_label(apkt.get('sub_issue_type'))}\n"
+            f"IDPEL: {apkt.get('idpel') or '-'}\nEmail: {apkt.get('email') or '-'}\n"
+            f"Keterangan: {apkt.get('keterangan') or '-'}"
+        )
+
+
+def _practice_result(done: dict[str, Any]) -> None:
+    pc: PracticeCall = done["pc"]
+    result: ScoreResult = done["result"]
+    st.title("Hasil panggilan")
+    st.caption(plain(f"Kasus: {pc.case_title} · skenario: {pc.scenario.title} · "
+                     f"tingkat {pc.scenario.difficulty}"))  # fmt: skip
+    _score_header(result)
+    with st.container(horizontal=True, key="latihan-next"):
+        st.button("Ulangi panggilan ini", on_click=_on_retry, key="latihan-ulangi",
+                  icon=":material/replay:", help="Skenario dan pelanggan yang sama.")
+        st.button("Panggilan baru", on_click=_on_new, key="latihan-baru", type="primary",
+                  icon=":material/call:")  # fmt: skip
+        st.button("Ubah pilihan", on_click=_on_back, key="latihan-pilihan",
+                  icon=":material/tune:")  # fmt: skip
+    st.subheader("Penilaian per kriteria", anchor=False)
+    _criteria(feedback(result, sop=pc.sop, scenario=pc.scenario, mode="latihan"), "latihan")
+    _transcript(pc, done["apkt"])
+
+
+def _exam_result(exam: dict[str, Any]) -> None:
+    done = exam["done"]
+    n = len(exam["set"])
+    st.title("Hasil ujian")
+    summary = exam_summary([d["result"] for d in done])
+    if summary.calls < n:
+        st.warning(f"Ujian dihentikan: {summary.calls} dari {n} panggilan diselesaikan.")
+    with st.container(horizontal=True, key="latihan-exam-score"):
+        st.metric("Panggilan lulus", f"{summary.passed} / {summary.calls}")
+        st.metric("Rata-rata", f"{summary.mean_percent:g}%")
+    rows = [
+        {"No": i + 1, "Kasus": d["pc"].case_title,
+         "Skor": f"{d['result'].score:g} / {d['result'].max_score:g}",
+         "%": d["result"].percent, "Hasil": verdict(d["result"].passed),
+         "Skenario": d["pc"].scenario.title}
+        for i, d in enumerate(done)
+    ]  # fmt: skip
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    for i, d in enumerate(done):
+        pc, result = d["pc"], d["result"]
+        title = f"Panggilan {i + 1}: {pc.case_title} · {verdict(result.passed)}"
+        with st.expander(plain(title)):
+            _score_header(result, f"ujian{i}")
+            _criteria(feedback(result, sop=pc.sop, scenario=pc.scenario, mode="ujian"),
+                      f"ujian{i}")
+            _transcript(pc, d["apkt"])
+    st.button("Selesai", on_click=_on_back, key="latihan-ujian-selesai", type="primary",
+              icon=":material/done:")  # fmt: skip

@@ -1,0 +1,126 @@
+"""The "Progres saya" page: the signed-in user's own attempts, pass rate and mean score per SOP
+case (every case, including never-tried ones), and a button that starts a call on the weakest
+case on the Latihan page.
+
+Figures come from store.progress / store.list_attempts (the user's own attempts only, whatever
+their roles); the rows per case and the weakest case from scenarios.practice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from scenarios.practice import MODE_LABELS, all_cases, case_choices, case_progress, weakest_case
+from store import AttemptFilter, list_attempts, progress
+from views.auth import plain, require_roles
+from views.practice_page import K_REQUEST, PRACTICE_ROLES, URL_PATH
+from views.state import database, library, scenarios
+
+WIB = dt.timezone(dt.timedelta(hours=7), "WIB")  # Asia/Jakarta: no daylight saving
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+MAX_ROWS = 500
+
+
+def waktu(moment: dt.datetime) -> str:
+    """"12 Mei 2025 10.03 WIB" (Indonesian time of day uses a dot)."""
+    local = moment.astimezone(WIB)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} WIB"
+
+
+def render() -> None:
+    user = require_roles(PRACTICE_ROLES)
+    st.title("Progres saya")
+    db = database()
+    requester = user.requester
+    mine = progress(db, requester=requester, trainee_id=user.id)
+    cases = all_cases(library())
+    titles = dict(cases)
+    rows = case_progress(cases, mine.cases)
+    practisable = [c for c, _ in case_choices(library(), scenarios())]
+    weakest = weakest_case(rows, practisable)
+
+    with st.container(horizontal=True, key="progres-ringkas"):
+        st.metric("Percobaan", mine.attempts)
+        st.metric("Tingkat lulus", f"{mine.pass_rate * 100:.0f}%" if mine.attempts else "–")
+        tried = sum(1 for r in rows if r.attempts)
+        st.metric("Kasus dicoba", f"{tried} / {len(rows)}")
+
+    with st.container(border=True, key="progres-terlemah"):
+        if weakest is None:
+            st.info("Belum ada skenario aktif untuk dilatih.")
+        else:
+            why = ("belum pernah dicoba" if weakest.attempts == 0 else
+                   f"tingkat lulus {weakest.pass_rate * 100:.0f}%, rata-rata "
+                   f"{weakest.mean_percent:g}%")  # fmt: skip
+            st.markdown(f"**Kasus terlemah:** {plain(weakest.title)} · {plain(why)}")
+            if st.button("Latih kasus terlemah", type="primary", key="progres-latih",
+                         icon=":material/fitness_center:"):  # fmt: skip
+                st.session_state[K_REQUEST] = {"case": weakest.case_id}
+                from views.pages import build_pages
+
+                st.switch_page(build_pages()[URL_PATH])
+
+    st.subheader("Per kasus SOP", anchor=False)
+    table = pd.DataFrame({
+        "Kasus": [r.title for r in rows],
+        "Percobaan": [r.attempts for r in rows],
+        "Lulus": [r.passed for r in rows],
+        "Tingkat lulus (%)": [None if r.pass_rate is None else round(r.pass_rate * 100, 1)
+                              for r in rows],
+        "Rata-rata skor (%)": [r.mean_percent for r in rows],
+    })  # fmt: skip
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Tingkat lulus (%)": st.column_config.ProgressColumn(
+                format="%.0f%%", min_value=0, max_value=100),
+            "Rata-rata skor (%)": st.column_config.NumberColumn(format="%.1f"),
+        },
+        key="progres-kasus",
+    )
+    tried_rows = table[table["Percobaan"] > 0]
+    if not tried_rows.empty:
+        chart = (
+            alt.Chart(tried_rows)
+            .mark_bar()
+            .encode(
+                x=alt.X("Rata-rata skor (%):Q", scale=alt.Scale(domain=[0, 100])),
+                y=alt.Y("Kasus:N", sort=None, title=None, axis=alt.Axis(labelLimit=360)),
+                color=alt.Color("Tingkat lulus (%):Q", scale=alt.Scale(scheme="redyellowgreen",
+                                domain=[0, 100]), legend=None),  # fmt: skip
+                tooltip=["Kasus", "Percobaan", "Lulus", "Rata-rata skor (%)"],
+            )
+            .properties(height=36 * len(tried_rows) + 20)
+        )
+        st.altair_chart(chart, width="stretch")
+
+    st.subheader("Percobaan saya", anchor=False)
+    attempts = list_attempts(db, requester=requester,
+                             where=AttemptFilter(trainee_id=user.id), limit=MAX_ROWS)
+    if not attempts:
+        st.info("Belum ada percobaan. Mulai di halaman Latihan.")
+        return
+    lib_sc = scenarios()
+    st.dataframe(
+        pd.DataFrame({
+            "Tanggal": [waktu(a.finished_at) for a in attempts],
+            "Kasus": [titles.get(a.case_id, a.case_id) for a in attempts],
+            "Mode": [MODE_LABELS.get(a.mode, a.mode) for a in attempts],
+            "Skor (%)": [a.percent for a in attempts],
+            "Lulus": ["LULUS" if a.passed else "TIDAK LULUS" for a in attempts],
+            "Skenario": [s.title if (s := lib_sc.get(a.scenario_id)) else a.scenario_id
+                         for a in attempts],
+        }),  # fmt: skip
+        hide_index=True,
+        width="stretch",
+        column_config={"Skor (%)": st.column_config.NumberColumn(format="%.1f")},
+        key="progres-percobaan",
+    )
+    if len(attempts) == MAX_ROWS:
+        st.caption(f"Menampilkan {MAX_ROWS} percobaan terbaru.")

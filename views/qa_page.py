@@ -1,0 +1,136 @@
+"""The QA page: filter attempts, open one and review it (overrides with comments, reviewed-by,
+calibration), dashboards, rescoring and exports.
+
+The page only draws; the figures and every change come from store.dashboard, store.reviews and
+store.export, which the command line uses too. Sections are drawn one at a time (only the one
+chosen runs its queries); the dashboards are cached for a short time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from store.dashboard import QaFilter, QaRow, count_qa_attempts, filter_choices, list_qa_attempts
+from store.users import UserRecord
+from views import qa_dashboard, qa_review, qa_tools
+from views.auth import require_roles
+from views.qa_common import K_ATTEMPT, K_SECTION, WIB, case_title
+from views.state import database
+
+ALLOWED = frozenset({"qa"})
+LIMIT = 200
+SECTIONS = ("Percobaan", "Dashboard", "Kalibrasi", "Penilaian ulang", "Ekspor")
+ANY = "Semua"
+RESULTS = {ANY: None, "Lulus": True, "Tidak lulus": False}
+MODES = {ANY: None, "Latihan": "latihan", "Ujian": "ujian"}
+REVIEWED = {ANY: None, "Sudah ditinjau": True, "Belum ditinjau": False}
+
+
+def waktu(at: dt.datetime) -> str:
+    """A timestamp as the contact center reads it: "03-03-2025 15:00 WIB"."""
+    return at.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
+
+
+def attempt_rows(attempts: list[QaRow]) -> list[dict]:
+    return [
+        {
+            "Selesai": waktu(a.finished_at),
+            "Peserta": f"{a.trainee_name} ({a.trainee_username})",
+            "Kasus": a.case_id,
+            "Skenario": a.scenario_id,
+            "Mode": a.mode,
+            "Skor (%)": round(a.auto_percent, 1),
+            "Skor disesuaikan (%)": round(a.percent, 1),
+            "Lulus": "ya" if a.passed else "tidak",
+            "Ditinjau oleh": a.reviewer_name or "",
+            "ID": a.attempt_id,
+        }
+        for a in attempts
+    ]
+
+
+def render() -> None:
+    user = require_roles(ALLOWED)
+    st.title("QA: percobaan peserta")
+    qa_review.show_notice()
+    db = database()
+    choices = filter_choices(db, requester=user.requester)
+    if choices["first"] is None:
+        st.info("Belum ada percobaan yang tersimpan.", icon=":material/inbox:")
+        return
+    where = filters(choices)
+    section = st.segmented_control("Bagian", SECTIONS, key=K_SECTION, default=SECTIONS[0],
+                                   label_visibility="collapsed") or SECTIONS[0]
+    if section == "Percobaan":
+        attempts_section(user, where)
+    elif section == "Dashboard":
+        qa_dashboard.render(where)
+    elif section == "Kalibrasi":
+        qa_tools.calibration_section(user)
+    elif section == "Penilaian ulang":
+        qa_tools.rescore_section(user, where)
+    else:
+        qa_tools.export_section(user, where)
+
+
+def filters(choices: dict) -> QaFilter:
+    """The filter widgets (date range, trainee, case, scenario, result, mode, reviewed)."""
+    first = choices["first"].astimezone(WIB).date()
+    # up to today, so that attempts finished after the page was opened are not left out
+    last = max(choices["last"].astimezone(WIB).date(), dt.datetime.now(WIB).date())
+    with st.expander("Filter", expanded=True, icon=":material/filter_alt:"):
+        row1 = st.columns([3, 3, 3, 3])
+        days = row1[0].date_input("Tanggal selesai (WIB)", value=(first, last),
+                                  format="DD/MM/YYYY", key="qa-f-dates")
+        trainees = {t[0]: f"{t[1]} ({t[2]})" for t in choices["trainees"]}
+        trainee = row1[1].selectbox("Peserta", [None, *trainees], key="qa-f-trainee",
+                                    format_func=lambda i: ANY if i is None else trainees[i])
+        case = row1[2].selectbox("Kasus", [None, *choices["cases"]], key="qa-f-case",
+                                 format_func=lambda c: ANY if c is None else case_title(c))
+        scenario = row1[3].selectbox("Skenario", [None, *choices["scenarios"]], key="qa-f-scenario",
+                                     format_func=lambda s: ANY if s is None else s)
+        row2 = st.columns([3, 3, 3, 3])
+        result = row2[0].selectbox("Hasil", list(RESULTS), key="qa-f-result")
+        mode = row2[1].selectbox("Mode", list(MODES), key="qa-f-mode")
+        reviewed = row2[2].selectbox("Tinjauan", list(REVIEWED), key="qa-f-reviewed")
+    start, end = (days if isinstance(days, tuple | list) and len(days) == 2
+                  else (days[0] if isinstance(days, tuple | list) and days else first, None))
+    return QaFilter.for_dates(
+        start, end, trainee_id=trainee, case_id=case, scenario_id=scenario,
+        passed=RESULTS[result], mode=MODES[mode], reviewed=REVIEWED[reviewed],
+    )
+
+
+def attempts_section(user: UserRecord, where: QaFilter) -> None:
+    db = database()
+    total = count_qa_attempts(db, requester=user.requester, where=where)
+    attempts = list_qa_attempts(db, requester=user.requester, where=where, limit=LIMIT)
+    shown = f"{len(attempts)} terbaru ditampilkan" if total > len(attempts) else "semua ditampilkan"
+    st.caption(f"{total} percobaan sesuai filter, {shown}; yang terbaru di atas.")
+    if not attempts:
+        st.info("Tidak ada percobaan yang sesuai filter.", icon=":material/filter_alt_off:")
+        return
+    st.dataframe(
+        attempt_rows(attempts),
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * len(attempts), 320),
+        column_config={
+            "Skor (%)": st.column_config.NumberColumn(format="%.1f"),
+            "Skor disesuaikan (%)": st.column_config.NumberColumn(format="%.1f"),
+        },
+    )
+    labels = {a.attempt_id: (f"#{a.attempt_id} · {waktu(a.finished_at)} · {a.trainee_name} · "
+                             f"{case_title(a.case_id)} · {a.percent:.0f}%") for a in attempts}
+    current = st.session_state.get(K_ATTEMPT)
+    options = [None, *labels]
+    if current is not None and current not in labels:
+        options.append(current)
+    picked = st.selectbox(
+        "Buka percobaan untuk ditinjau", options, key=K_ATTEMPT,
+        format_func=lambda i: "Pilih percobaan…" if i is None else labels.get(i, f"#{i}"),
+    )
+    if picked is not None:
+        qa_review.attempt_panel(user, picked, on_change=qa_dashboard.clear_cache)
