@@ -374,15 +374,14 @@ def _call_screen(pc: PracticeCall, exam: dict | None,
         _apkt_form(pc)
     with right:
         _chat()
-    with st.container(horizontal=True, key="latihan-call-actions"):
-        if pc.mode == "ujian":
-            st.button("Hentikan ujian", on_click=_on_stop_exam, key="latihan-stop",
-                      icon=":material/stop_circle:",
-                      help="Panggilan yang sudah selesai tetap tersimpan.")  # fmt: skip
-        else:
-            st.button("Batalkan panggilan", on_click=_on_back, key="latihan-batal",
-                      icon=":material/call_end:",
-                      help="Kembali ke pilihan panggilan; tidak ada yang disimpan.")  # fmt: skip
+    if pc.mode == "ujian":
+        st.button("Hentikan ujian", on_click=_on_stop_exam, key="latihan-stop",
+                  icon=":material/stop_circle:",
+                  help="Panggilan yang sudah selesai tetap tersimpan.")  # fmt: skip
+    else:
+        st.button("Batalkan panggilan", on_click=_on_back, key="latihan-batal",
+                  icon=":material/call_end:",
+                  help="Kembali ke pilihan panggilan; tidak ada yang disimpan.")  # fmt: skip
 
 
 def _data_panel(pc: PracticeCall) -> None:
@@ -420,22 +419,20 @@ def _chat() -> None:
     pc: PracticeCall | None = st.session_state.get(K_CALL)
     if pc is None:
         return
-    with st.container(border=True, key="latihan-chat-box"):
-        st.markdown("**:material/call: Percakapan**")
-        with st.container(height=560, key="latihan-transcript", border=False):
-            for line in pc.transcript:
-                cso = line.role == "cso"
-                with st.chat_message("cso" if cso else "pelanggan",
-                                     avatar=CSO_AVATAR if cso else CUSTOMER_AVATAR):
-                    st.text(line.text)
-        problem = st.session_state.pop(K_CHAT_NOTICE, None)
-        if problem:
-            st.warning(plain(problem), icon=":material/warning:")
-        if pc.ended:
-            st.info("Pelanggan sudah menutup percakapan. Lengkapi formulir APKT untuk "
-                    "mengakhiri panggilan.", icon=":material/call_end:")  # fmt: skip
-        st.chat_input("Ketik balasan Anda kepada pelanggan…", key=K_CHAT, on_submit=_on_chat,
-                      max_chars=MAX_REPLY_CHARS, disabled=pc.ended)  # fmt: skip
+    with st.container(height=600, key="latihan-transcript", border=True):
+        for line in pc.transcript:
+            cso = line.role == "cso"
+            with st.chat_message("cso" if cso else "pelanggan",
+                                 avatar=CSO_AVATAR if cso else CUSTOMER_AVATAR):
+                st.text(line.text)
+    problem = st.session_state.pop(K_CHAT_NOTICE, None)
+    if problem:
+        st.warning(plain(problem), icon=":material/warning:")
+    if pc.ended:
+        st.info("Pelanggan sudah menutup percakapan. Lengkapi formulir APKT untuk "
+                "mengakhiri panggilan.", icon=":material/call_end:")  # fmt: skip
+    st.chat_input("Ketik balasan Anda kepada pelanggan…", key=K_CHAT, on_submit=_on_chat,
+                  max_chars=MAX_REPLY_CHARS, disabled=pc.ended)  # fmt: skip
 
 
 _ADDRESS = re.compile(r"(\S+@\S+\w)")
