@@ -339,9 +339,14 @@ def finish_call(
     *,
     scorer: Scorer,
     trainee_id: int,
+    rubric_version: str | None = None,
     now: datetime | None = None,
 ) -> Finished:
-    """Score the call and its APKT form (validated by `check_apkt`) and build the attempt."""
+    """Score the call and its APKT form (validated by `check_apkt`) and build the attempt.
+
+    `rubric_version` names the rubric the scorer was built from (the database's current SOP
+    version, e.g. 'pln123.tagihan_invoice@r2'); without it the SOP file's version is recorded.
+    """
     finished_at = now or now_utc()
     data = pc.call.attempt(pc.replies, dict(apkt))
     result = scorer.score_data(data)
@@ -361,7 +366,7 @@ def finish_call(
         "max_score": result.max_score,
         "passed": result.passed,
         "result": result.to_dict(),
-        "rubric_version": f"{pc.sop.id}@v{pc.sop.version}",
+        "rubric_version": rubric_version or f"{pc.sop.id}@v{pc.sop.version}",
         "started_at": pc.started_at,
         "finished_at": max(finished_at, pc.started_at),
     }

@@ -94,9 +94,13 @@ def test_a_trainee_takes_a_setuju_web_call_and_sees_a_passing_score(browser_page
     expect(page.get_by_text('balasan 2: "', exact=False).first).to_be_visible()
     expect(page.get_by_text("Jika Pelanggan bersedia, maka CSO membuat laporan APKT Issue "
                             "Closed", exact=False).first).to_be_visible()
-    link = page.get_by_role("link", name="buka di halaman SOP").first
-    assert link.get_attribute("href") == "/#langkah-2a"
     screenshot(page, "latihan-hasil-lulus")
+    # the step opens on the SOP page in the same session (no new login)
+    page.get_by_role("button", name="Buka langkah 2a di halaman SOP").first.click()
+    expect(page.get_by_text("dibuka dari hasil latihan")).to_be_visible()
+    expect(page.locator("#langkah-2a")).to_be_attached()
+    expect(page.get_by_text("Dibuka dari latihan")).to_be_visible()
+    screenshot(page, "latihan-buka-sop")
 
 
 def test_a_wrong_apkt_action_shows_a_failing_score(browser_page, server_url):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from scenarios.practice import check_apkt, finish_call
-from store import AttemptFilter, Requester, list_attempts, save_attempt
+from store import AttemptFilter, Requester, get_attempt, list_attempts, save_attempt
 from tests.accounts import app_as, database, user_id
 from tests.test_practice import (
     FORWARD,
@@ -125,6 +125,10 @@ def test_a_whole_call_from_opening_line_to_a_passing_score(action):
     assert "LULUS" in text and "TIDAK LULUS" not in text and "100%" in text
     saved = latest_attempt("peserta1")
     assert saved.case_id == SAMPLE_CASE[action] and saved.passed and saved.mode == "latihan"
+    # the rubric version in the database that scored it (shipped content is version 1)
+    record = get_attempt(database(), saved.id,
+                         requester=Requester.of(user_id("peserta1"), ["trainee"]))
+    assert record.rubric_version == "pln123.tagihan_invoice@r1"
 
 
 def test_feedback_shows_evidence_the_sop_step_verbatim_and_links_it():
@@ -135,11 +139,23 @@ def test_feedback_shows_evidence_the_sop_step_verbatim_and_links_it():
     fill_and_submit(at, good_form(pc.call))
     text = shown(at)
     assert SOP.step("2b").text in [t.value for t in at.text]  # quoted verbatim
-    # the SOP page is the default page, served at "/" (its url_path "/sop" does not resolve)
-    assert "(/#langkah-2b)" in text and "(/#langkah-2a)" in text
+    labels = [b.label for b in at.button]
+    assert "Buka langkah 2b di halaman SOP" in labels and "Buka langkah 2a di halaman SOP" in labels
     evidence = [t.value for t in at.text if t.value.startswith("balasan")]
     assert any("akan menghubungi" in e for e in evidence)  # the trainee's own words
     assert "Tindakan APKT sesuai SOP" in text and "30/30 poin" in text
+
+
+def test_the_sop_step_button_opens_the_step_on_the_sop_page_in_the_same_session():
+    at = open_page()
+    pc = start(at, "invoice.email.tetap")
+    for reply in good_replies(pc.call):
+        say(at, reply)
+    fill_and_submit(at, good_form(pc.call))
+    next(b for b in at.button if b.label == "Buka langkah 2b di halaman SOP").click().run()
+    assert at.title[0].value == "Basis Pengetahuan SOP"
+    assert any("Langkah **2b** dibuka dari hasil latihan" in i.value for i in at.info)
+    assert at.session_state["sop_focus"] == "2b"
 
 
 def test_a_wrong_action_shows_tidak_lulus_and_the_scenarios_hint():

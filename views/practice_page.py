@@ -45,12 +45,18 @@ from sop.models import Sop
 from store import save_attempt
 from store.errors import StoreError
 from views.auth import SESSION_USER, current_user, plain, require_roles
-from views.sop_page import anchor, md
-from views.state import database, dialogue_rules, library, scenarios, scorer
+from views.sop_page import md, open_step
+from views.state import (
+    database,
+    dialogue_rules,
+    library,
+    rubric_version,
+    scenarios,
+    scorer,
+)
 
 PRACTICE_ROLES = frozenset({"trainee", "trainer", "qa", "admin"})
 URL_PATH = "latihan"
-SOP_TARGET = "views.sop_page:render"
 
 # ---- session state (all keys start with "latihan.")
 K_CALL = "latihan.call"  # PracticeCall in progress
@@ -96,16 +102,6 @@ CSS = """
 
 
 # ---------------------------------------------------------------- small helpers
-def sop_link(step_id: str) -> str:
-    """The URL of a step card on the SOP page, e.g. "/#langkah-2a": the SOP page is the app's
-    default page, which Streamlit serves at "/" only (its url_path does not resolve)."""
-    from views.pages import PAGES
-
-    spec = next((p for p in PAGES if p.target == SOP_TARGET), None)
-    base = "/" if spec is None or spec.default else f"/{spec.url_path}"
-    return f"{base}#{anchor(step_id)}"
-
-
 def tanggal(date: dt.date) -> str:
     return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
 
@@ -219,7 +215,8 @@ def _on_submit() -> None:
     if user is None or not PRACTICE_ROLES & set(user.roles):
         _notice("error", "Sesi Anda berakhir atau akses Anda dicabut; percobaan tidak disimpan.")
         return
-    done = finish_call(pc, check.apkt, scorer=scorer(), trainee_id=user.id)
+    done = finish_call(pc, check.apkt, scorer=scorer(), trainee_id=user.id,
+                       rubric_version=rubric_version(pc.sop.id))
     try:
         attempt_id = save_attempt(database(), attempt=done.attempt)
     except StoreError as exc:
@@ -505,8 +502,11 @@ def _criteria(items: list[CriterionFeedback], key: str) -> None:
             st.caption("Bukti")
             st.text(f.evidence)
             if f.step_text is not None:
-                st.markdown(f"Langkah SOP **{plain(f.step_id)}** · "
-                            f"[buka di halaman SOP]({sop_link(f.step_id)})")  # fmt: skip
+                st.markdown(f"Langkah SOP **{plain(f.step_id)}**")
+                if st.button(f"Buka langkah {f.step_id} di halaman SOP",
+                             key=f"latihan-sop-{key}-{f.id}", icon=":material/menu_book:",
+                             type="tertiary"):
+                    open_step(f.step_id)
                 quote = f.step_text
                 if f.substeps:
                     quote += "\n" + "\n".join(f"{sid}. {text}" for sid, text in f.substeps)

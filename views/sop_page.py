@@ -16,11 +16,23 @@ import streamlit as st
 from sop.models import Case, Sop, Step
 from sop.render import path_flowchart, sop_flowchart
 from sop.search import MAX_QUERY, SearchHit, search
-from views.state import library
+from views.state import content, library
 
 TABS = ("Langkah", "Diagram alur", "Teks asli", "Glosarium", "Asumsi pelatihan")
 STEPS_TAB = TABS[0]
 K_SOP, K_QUERY, K_TAB = "sop_id", "sop_query", "sop_tab"
+K_FOCUS = "sop_focus"  # a step another page asked to open (see `open_step`)
+URL_PATH = "sop"
+
+
+def open_step(step_id: str) -> None:
+    """Switch to the SOP page with `step_id` highlighted (keeps the session, unlike a link)."""
+    from views.pages import build_pages
+
+    st.session_state[K_FOCUS] = step_id
+    st.session_state[K_QUERY] = ""
+    st.session_state[K_TAB] = STEPS_TAB
+    st.switch_page(build_pages()[URL_PATH])
 MONTHS = (
     "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
 ).split()
@@ -89,7 +101,9 @@ def render() -> None:
         format_func=lambda i: lib.sops[i].title,
         key=K_SOP,
     )
-    sop = lib.sops[sop_id]
+    # The version trainers may have edited (expected actions, assumptions) where there is one;
+    # steps and source text are the same verbatim SOP either way.
+    sop = content().sops.sops.get(sop_id) or lib.sops[sop_id]
     st.header(sop.title, anchor=False)
     st.caption(
         f"Penerbit: {md(sop.issuer)} · Tanggal: {tanggal(sop.date)} · Versi {sop.version} · "
@@ -107,11 +121,19 @@ def render() -> None:
     hits = search(sop, query, limit=8, within=20) if query and query.strip() else []
     best = next((h for h in hits if h.kind == "langkah"), None)
     if query and query.strip():
+        st.session_state.pop(K_FOCUS, None)
         _results(sop, query, hits)
+    focus = st.session_state.get(K_FOCUS)
+    if focus and sop.step(focus) is not None:
+        best = SearchHit("langkah", focus, "", "", 100.0, _parent_id(sop, focus))
+        st.info(f"Langkah **{md(focus)}** dibuka dari hasil latihan · "
+                f"[lompat ke langkah {md(focus)}](#{anchor(focus)})",
+                icon=":material/school:")
 
     tabs = st.tabs(list(TABS), key=K_TAB, on_change="rerun")
     with tabs[0]:
-        _steps(sop, best.id if best else None)
+        badge = "Dibuka dari latihan" if focus and best and best.id == focus else None
+        _steps(sop, best.id if best else None, badge or "Hasil pencarian")
     with tabs[1]:
         _flowchart(sop, (best.parent or best.id) if best else None)
     with tabs[2]:
@@ -147,6 +169,10 @@ def _results(sop: Sop, query: str, hits: list[SearchHit]) -> None:
 
 
 # ---- tab: Langkah ----
+def _parent_id(sop: Sop, step_id: str) -> str | None:
+    return next((p.id for s, p in sop.all_steps() if s.id == step_id and p is not None), None)
+
+
 def _cases_by_step(sop: Sop) -> dict[str, list[Case]]:
     out: dict[str, list[Case]] = {}
     for case in sop.cases:
@@ -154,7 +180,7 @@ def _cases_by_step(sop: Sop) -> dict[str, list[Case]]:
     return out
 
 
-def _steps(sop: Sop, hit: str | None) -> None:
+def _steps(sop: Sop, hit: str | None, badge: str) -> None:
     st.caption(
         "Teks langkah disalin apa adanya dari SOP. Kasus dan tindakan APKT yang diharapkan "
         "ditampilkan di bawah langkah yang memakainya."
@@ -165,18 +191,20 @@ def _steps(sop: Sop, hit: str | None) -> None:
         with st.container(border=True, key=key):
             title = f"Langkah {step.id}" + (f" · {step.title}" if step.title else "")
             st.subheader(md(title), anchor=anchor(step.id))
-            _step_body(sop, step, cases, hit)
+            _step_body(sop, step, cases, hit, badge)
             for sub in step.substeps:
                 skey = f"sop-{'hit-' if hit == sub.id else ''}sub-{sub.id}"
                 with st.container(border=True, key=skey):
                     stitle = sub.id + (f" · {sub.title}" if sub.title else "")
                     st.subheader(md(stitle), anchor=anchor(sub.id))
-                    _step_body(sop, sub, cases, hit)
+                    _step_body(sop, sub, cases, hit, badge)
 
 
-def _step_body(sop: Sop, step: Step, cases: dict[str, list[Case]], hit: str | None) -> None:
+def _step_body(
+    sop: Sop, step: Step, cases: dict[str, list[Case]], hit: str | None, badge: str
+) -> None:
     if hit == step.id:
-        st.badge("Hasil pencarian", icon=":material/search:", color="orange")
+        st.badge(badge, icon=":material/search:", color="orange")
     st.text(step.text)
     if step.when:
         facts = {f.id: f.label for f in sop.facts}
