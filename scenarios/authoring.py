@@ -34,7 +34,7 @@ from scenarios.models import (
     Scenario,
 )
 from sop.library import Library
-from sop.yamlfile import ContentError, Problem, parse_yaml
+from sop.yamlfile import ContentError, Problem, parse_yaml, translate
 
 MAX_SCENARIO_CHARS = 100_000
 MAX_SOP_CHARS = 400_000
@@ -188,44 +188,6 @@ def to_plain(data: Any) -> Any:
 
 
 # ---------------------------------------------------------------- messages
-_MESSAGES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^Field required$"), "wajib diisi"),
-    (re.compile(r"^String should have at least 1 character$"), "wajib diisi"),
-    (re.compile(r"^String should have at least (\d+) characters?$"), r"minimal \1 karakter"),
-    (re.compile(r"^String should have at most (\d+) characters?$"),
-     r"terlalu panjang (maksimal \1 karakter)"),
-    (re.compile(r"^List should have at least 1 item after validation, not 0$"),
-     "minimal satu kalimat"),
-    (re.compile(r"^List should have at least (\d+) items? after validation, not \d+$"),
-     r"minimal \1 isi"),
-    (re.compile(r"^List should have at most (\d+) items? after validation, not (\d+)$"),
-     r"terlalu banyak (\2; maksimal \1)"),
-    (re.compile(r"^String should match pattern .*$"),
-     "hanya huruf kecil, angka, titik, garis bawah dan tanda hubung; diawali huruf atau angka"),
-    (re.compile(r"^Extra inputs are not permitted$"), "kolom tidak dikenal"),
-    (re.compile(r"^Input should be a valid string$"), "harus berupa teks"),
-    (re.compile(r"^Input should be a valid boolean.*$"), "harus true atau false"),
-    (re.compile(r"^Input should be a valid integer.*$"), "harus bilangan bulat"),
-    (re.compile(r"^Input should be a valid number.*$"), "harus berupa angka"),
-    (re.compile(r"^Input should be a valid list$"), "harus berupa daftar"),
-    (re.compile(r"^Input should be a valid dictionary.*$"), "harus berupa mapping (kunci: nilai)"),
-    (re.compile(r"^Input should be greater than or equal to (\S+)$"), r"minimal \1"),
-    (re.compile(r"^Input should be less than or equal to (\S+)$"), r"maksimal \1"),
-    (re.compile(r"^Input should be greater than (\S+)$"), r"harus lebih dari \1"),
-    (re.compile(r"^Input should be (.+)$"), r"harus salah satu dari: \1"),
-    (re.compile(r"^Value error, (.*)$", re.S), r"\1"),
-]
-
-
-def translate(message: str) -> str:
-    """A validation message in Indonesian (pydantic's common English messages translated)."""
-    for pattern, repl in _MESSAGES:
-        if pattern.match(message):
-            out = pattern.sub(repl, message)
-            return out.replace("' or '", "', '")
-    return message
-
-
 def indonesian(problems: Iterable[Problem]) -> list[Problem]:
     return [Problem(p.file, p.line, p.field, translate(p.message)) for p in problems]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sop.yamlfile import field_name
+from sop.yamlfile import field_name, translate
 
 MAX_REPLY_CHARS = 20_000
 MAX_REPLIES = 200
@@ -84,7 +84,7 @@ def parse_attempt(data: Any) -> Attempt:
         return Attempt.model_validate(data)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
-        raise AttemptError(field_name(err["loc"]), err["msg"]) from None
+        raise AttemptError(field_name(err["loc"]), translate(err["msg"])) from None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ and one broken file never stops the others from loading.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,45 @@ class ContentError(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+
+# pydantic's common English messages, in Indonesian (the language of every user here).
+_MESSAGES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^Field required$"), "wajib diisi"),
+    (re.compile(r"^String should have at least 1 character$"), "wajib diisi"),
+    (re.compile(r"^String should have at least (\d+) characters?$"), r"minimal \1 karakter"),
+    (re.compile(r"^String should have at most (\d+) characters?$"),
+     r"terlalu panjang (maksimal \1 karakter)"),
+    (re.compile(r"^List should have at least 1 item after validation, not 0$"),
+     "minimal satu kalimat"),
+    (re.compile(r"^List should have at least (\d+) items? after validation, not \d+$"),
+     r"minimal \1 isi"),
+    (re.compile(r"^List should have at most (\d+) items? after validation, not (\d+)$"),
+     r"terlalu banyak (\2; maksimal \1)"),
+    (re.compile(r"^String should match pattern .*$"),
+     "hanya huruf kecil, angka, titik, garis bawah dan tanda hubung; diawali huruf atau angka"),
+    (re.compile(r"^Extra inputs are not permitted$"), "kolom tidak dikenal"),
+    (re.compile(r"^Input should be a valid string$"), "harus berupa teks"),
+    (re.compile(r"^Input should be a valid boolean.*$"), "harus true atau false"),
+    (re.compile(r"^Input should be a valid integer.*$"), "harus bilangan bulat"),
+    (re.compile(r"^Input should be a valid number.*$"), "harus berupa angka"),
+    (re.compile(r"^Input should be a valid list$"), "harus berupa daftar"),
+    (re.compile(r"^Input should be a valid dictionary.*$"), "harus berupa mapping (kunci: nilai)"),
+    (re.compile(r"^Input should be greater than or equal to (\S+)$"), r"minimal \1"),
+    (re.compile(r"^Input should be less than or equal to (\S+)$"), r"maksimal \1"),
+    (re.compile(r"^Input should be greater than (\S+)$"), r"harus lebih dari \1"),
+    (re.compile(r"^Input should be (.+)$"), r"harus salah satu dari: \1"),
+    (re.compile(r"^Value error, (.*)$", re.S), r"\1"),
+]
+
+
+def translate(message: str) -> str:
+    """A validation message in Indonesian (pydantic's common English messages translated)."""
+    for pattern, repl in _MESSAGES:
+        if pattern.match(message):
+            out = pattern.sub(repl, message)
+            return out.replace("' or '", "', '")
+    return message
 
 
 def field_name(loc: Iterable[str | int]) -> str:
@@ -109,7 +149,7 @@ def validation_problems(exc: ValidationError, file: str, lines: LineMap) -> list
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if p != "[key]")
-        problems.append(Problem(file, lines.line(loc), field_name(loc), err["msg"]))
+        problems.append(Problem(file, lines.line(loc), field_name(loc), translate(err["msg"])))
     return problems
 
 
