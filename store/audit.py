@@ -73,9 +73,12 @@ def list_audit(
     target_id: str | int | None = None,
     actor_id: int | None = None,
     limit: int = 500,
+    newest_first: bool = False,
 ) -> list[AuditRecord]:
-    """Entries, oldest first, optionally for one target or one actor."""
-    stmt = select(AuditEntry).order_by(AuditEntry.at, AuditEntry.id).limit(limit)
+    """Entries, oldest first (or newest first), optionally for one target or one actor."""
+    order = (AuditEntry.at.desc(), AuditEntry.id.desc()) if newest_first else (
+        AuditEntry.at, AuditEntry.id)
+    stmt = select(AuditEntry).order_by(*order).limit(limit)
     if target_type is not None:
         stmt = stmt.where(AuditEntry.target_type == target_type)
     if target_id is not None:
@@ -83,10 +86,11 @@ def list_audit(
     if actor_id is not None:
         stmt = stmt.where(AuditEntry.actor_id == actor_id)
     with reading(db) as s:
-        return [_record(e) for e in s.scalars(stmt)]
+        return [audit_record(e) for e in s.scalars(stmt)]
 
 
-def _record(e: AuditEntry) -> AuditRecord:
+def audit_record(e: AuditEntry) -> AuditRecord:
+    """The read-only record of one audit row."""
     return AuditRecord(
         id=e.id,
         at=e.at,

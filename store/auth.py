@@ -38,10 +38,10 @@ from core.security import (
     temporary_password,
     verify_password,
 )
-from store.audit import AuditRecord, record_audit
+from store.audit import AuditRecord, list_audit, record_audit
 from store.db import Database, reading, writing
 from store.errors import StoreError
-from store.models import AuditEntry, LoginFailure, User
+from store.models import LoginFailure, User
 from store.types import utcnow
 from store.users import (
     UserRecord,
@@ -350,24 +350,4 @@ def ensure_demo_accounts(db: Database) -> list[tuple[str, bool]]:
 
 def recent_user_changes(db: Database | Session, *, limit: int = 50) -> list[AuditRecord]:
     """The newest audit entries about accounts, newest first."""
-    stmt = (
-        select(AuditEntry)
-        .where(AuditEntry.target_type == "user")
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(limit)
-    )
-    with reading(db) as s:
-        return [
-            AuditRecord(
-                id=e.id,
-                at=e.at,
-                actor_id=e.actor_id,
-                action=e.action,
-                target_type=e.target_type,
-                target_id=e.target_id,
-                old=e.old,
-                new=e.new,
-                comment=e.comment,
-            )  # fmt: skip
-            for e in s.scalars(stmt)
-        ]
+    return list_audit(db, target_type="user", limit=limit, newest_first=True)
