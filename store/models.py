@@ -163,10 +163,11 @@ class AttemptFact(Base):
     __table_args__ = (
         # Covering indexes: each dashboard GROUP BY reads one index, never the table.
         Index(None, "finished_at"),
-        Index(None, "trainee_id", "case_id", "passed", "percent"),
-        Index(None, "case_id", "scenario_id", "passed", "percent"),
+        # (finished_at last: a date filter is checked in the index too)
+        Index(None, "trainee_id", "case_id", "passed", "percent", "finished_at"),
+        Index(None, "case_id", "scenario_id", "passed", "percent", "finished_at"),
         Index(None, "scenario_id", "finished_at"),
-        Index(None, "week", "passed", "percent"),
+        Index(None, "week", "passed", "percent", "finished_at"),
         Index(None, "reviewed_by"),
     )
 
@@ -192,8 +193,8 @@ class AttemptFact(Base):
 class CriterionFact(Base):
     __tablename__ = "criterion_facts"
     __table_args__ = (
-        Index(None, "criterion_id", "ok", "points", "max_points"),
-        Index(None, "trainee_id", "criterion_id", "ok", "points", "max_points"),
+        Index(None, "criterion_id", "ok", "points", "max_points", "finished_at"),
+        Index(None, "trainee_id", "criterion_id", "ok", "points", "max_points", "finished_at"),
         Index(None, "case_id", "criterion_id"),
         Index(None, "finished_at"),
     )

@@ -217,11 +217,11 @@ def test_a_bad_filter_is_refused_naming_the_field():
 
 def test_the_filter_columns_are_indexed(db):
     indexed = {tuple(ix["column_names"]) for ix in inspect(db.engine).get_indexes("attempt_facts")}
-    for columns in [("trainee_id", "case_id", "passed", "percent"),
-                    ("case_id", "scenario_id", "passed", "percent"),
+    for columns in [("trainee_id", "case_id", "passed", "percent", "finished_at"),
+                    ("case_id", "scenario_id", "passed", "percent", "finished_at"),
                     ("scenario_id", "finished_at"), ("finished_at",),
-                    ("week", "passed", "percent"), ("reviewed_by",)]:
+                    ("week", "passed", "percent", "finished_at"), ("reviewed_by",)]:
         assert columns in indexed
     crit = {tuple(ix["column_names"]) for ix in inspect(db.engine).get_indexes("criterion_facts")}
-    assert ("criterion_id", "ok", "points", "max_points") in crit
-    assert ("trainee_id", "criterion_id", "ok", "points", "max_points") in crit
+    assert ("criterion_id", "ok", "points", "max_points", "finished_at") in crit
+    assert ("trainee_id", "criterion_id", "ok", "points", "max_points", "finished_at") in crit

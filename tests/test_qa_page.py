@@ -167,3 +167,25 @@ def test_the_qa_page_is_refused_to_other_roles(qa_db, username):
     assert at.error[0].value == REFUSAL
     assert not at.title or at.title[0].value != "QA: percobaan peserta"
     assert not at.dataframe
+
+
+def test_the_trainee_sees_the_qa_comment_on_progres_saya(qa_db):
+    from store.reviews import override_criterion
+
+    qa = get_user_by_username(qa_db, "qa1").requester
+    mine = list_qa_attempts(qa_db, requester=qa, where=QaFilter(trainee_id=user_id("peserta1")),
+                            limit=1)[0]
+    r = review(qa_db, requester=qa, attempt_id=mine.attempt_id, library=content().library)
+    crit = r.criteria[0]
+    override_criterion(qa_db, requester=qa, attempt_id=mine.attempt_id, criterion_id=crit.id,
+                       ok=not crit.ok, comment="Perhatikan tindakan APKT <i>ini</i>.",
+                       library=content().library)
+    at = app_as("peserta1", url_path="progres").run()
+    assert not at.exception
+    assert "Catatan QA" in [h.value for h in at.subheader]
+    notes = next(d.value for d in at.dataframe if "Komentar" in d.value.columns)
+    assert list(notes["Komentar"]) == ["Perhatikan tindakan APKT <i>ini</i>."]
+    assert list(notes["Oleh"])[0].startswith("Agus Setiawan (demo)")
+    # another trainee sees no such section
+    other = app_as("peserta2", url_path="progres").run()
+    assert "Catatan QA" not in [h.value for h in other.subheader]

@@ -124,3 +124,7 @@ def render() -> None:
     )
     if len(attempts) == MAX_ROWS:
         st.caption(f"Menampilkan {MAX_ROWS} percobaan terbaru.")
+
+    from views.qa_notes import render_notes  # QA's comments on these attempts (issue 5)
+
+    render_notes(user)

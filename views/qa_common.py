@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sop.library import Library
-from views.state import library
+from views.state import content
 
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
@@ -22,6 +22,11 @@ def waktu(moment: dt.datetime | None) -> str:
         return "–"
     local = moment.astimezone(WIB)
     return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} WIB"
+
+
+def library() -> Library:
+    """The SOPs of the current rubric versions (the ones the scorer and pass marks use)."""
+    return content().sops
 
 
 def case_title(case_id: str, lib: Library | None = None) -> str:

@@ -104,12 +104,13 @@ def render(where: QaFilter) -> None:
     shown = weak[weak["trainee_id"].isin(trainees["trainee_id"])]
     chart = alt.Chart(shown).mark_circle(size=140).encode(
         x=alt.X("ok_rate:Q", title="Terpenuhi (%)", scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("trainee:N", title=None, sort=list(trainees["trainee"])),
-        color=alt.Color("kriteria:N", title="Kriteria", legend=alt.Legend(orient="bottom",
-                                                                          columns=2)),
+        y=alt.Y("trainee:N", title=None, sort=list(trainees["trainee"]),
+                axis=alt.Axis(labelOverlap=False, labelLimit=220)),
+        color=alt.Color("kriteria:N", title="Kriteria",
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=360)),
         tooltip=["trainee:N", "kriteria:N", alt.Tooltip("ok_rate:Q", format=".1f"),
                  alt.Tooltip("results:Q", title="Dinilai")],
-    ).properties(height=max(160, 24 * len(trainees)))
+    ).properties(height=170 + 30 * len(trainees))  # the height includes axis and legend
     st.altair_chart(chart, width="stretch")
     _table("weakest_by_trainee", d.weakest_by_trainee, "kriteria terlemah per peserta")
 
@@ -117,8 +118,10 @@ def render(where: QaFilter) -> None:
     m = _labels(d.mastery)
     m = m[m["trainee_id"].isin(trainees["trainee_id"])]
     base = alt.Chart(m).encode(
-        x=alt.X("kasus:N", title=None, axis=alt.Axis(labelAngle=-30, labelLimit=220)),
-        y=alt.Y("trainee:N", title=None, sort=list(trainees["trainee"])),
+        x=alt.X("kasus:N", title=None,
+                axis=alt.Axis(labelAngle=-25, labelLimit=240, labelOverlap=False)),
+        y=alt.Y("trainee:N", title=None, sort=list(trainees["trainee"]),
+                axis=alt.Axis(labelOverlap=False, labelLimit=220)),
     )
     heat = base.mark_rect().encode(
         color=alt.Color("pass_rate:Q", title="Lulus (%)",
@@ -128,7 +131,7 @@ def render(where: QaFilter) -> None:
                  alt.Tooltip("attempts:Q", title="Percobaan")],
     )
     text = base.mark_text(fontSize=11).encode(text=alt.Text("pass_rate:Q", format=".0f"))
-    st.altair_chart((heat + text).properties(height=max(160, 26 * len(trainees))),
+    st.altair_chart((heat + text).properties(height=130 + 30 * len(trainees)),
                     width="stretch")
     _table("mastery", d.mastery, "matriks penguasaan")
 
@@ -140,11 +143,11 @@ def _bar(df: pd.DataFrame, label: str, value: str, title: str) -> None:
     chart = alt.Chart(df).mark_bar().encode(
         x=alt.X(f"{value}:Q", title=title, scale=alt.Scale(domain=[0, 100])),
         y=alt.Y(f"{label}:N", title=None, sort=list(df[label]),
-                axis=alt.Axis(labelLimit=260)),
+                axis=alt.Axis(labelLimit=260, labelOverlap=False)),
         color=alt.Color(f"{value}:Q", legend=None,
                         scale=alt.Scale(scheme="redyellowgreen", domain=[0, 100])),
         tooltip=[f"{label}:N", alt.Tooltip(f"{value}:Q", format=".1f")]
         + [alt.Tooltip(c, format=".1f" if "percent" in c else "d")
            for c in ("attempts", "results", "mean_percent") if c in df],
-    ).properties(height=max(120, 26 * len(df)))
+    ).properties(height=70 + 28 * len(df))  # the height includes the axis below
     st.altair_chart(chart, width="stretch")

@@ -97,6 +97,10 @@ def filters(choices: dict) -> QaFilter:
         reviewed = row2[2].selectbox("Tinjauan", list(REVIEWED), key="qa-f-reviewed")
     start, end = (days if isinstance(days, tuple | list) and len(days) == 2
                   else (days[0] if isinstance(days, tuple | list) and days else first, None))
+    if start is not None and start <= first:
+        start = None  # the whole range: no date condition for the database to check
+    if end is not None and end >= last:
+        end = None
     return QaFilter.for_dates(
         start, end, trainee_id=trainee, case_id=case, scenario_id=scenario,
         passed=RESULTS[result], mode=MODES[mode], reviewed=REVIEWED[reviewed],

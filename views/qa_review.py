@@ -25,10 +25,27 @@ from store.reviews import (
 )
 from store.users import UserRecord
 from views.auth import plain
-from views.qa_common import K_ATTEMPT, K_NOTICE, criterion_label, verdict, waktu, yes_no
-from views.state import database, library
+from views.qa_common import (
+    K_ATTEMPT,
+    K_NOTICE,
+    criterion_label,
+    library,
+    verdict,
+    waktu,
+    yes_no,
+)
+from views.sop_page import md
+from views.state import database
 
 NBSP = "\u00a0"
+
+
+CSS = """
+<style>
+.st-key-qa-data table { font-size: 0.85rem; }
+.st-key-qa-data th, .st-key-qa-data td { padding: 0.25rem 0.45rem !important; }
+</style>
+"""
 
 
 def show_notice() -> None:
@@ -45,9 +62,10 @@ def attempt_panel(user: UserRecord, attempt_id: int, *, on_change: Any = None) -
     if r is None:
         st.warning(f"Percobaan {attempt_id} tidak ada.", icon=":material/search_off:")
         return
+    st.html(CSS)
     with st.container(border=True, key="qa-review"):
         header(r)
-        left, right = st.columns([5, 6], gap="medium")
+        left, right = st.columns([6, 5], gap="medium")
         with left:
             data_panel(r.attempt.call)
             apkt_panel(r)
@@ -108,8 +126,9 @@ def data_panel(call: dict[str, Any]) -> None:
                     "|---|--:|--:|---|---|"]
             for b in bills:
                 status = "Lunas" if b.get("paid") else "**Belum dibayar**"
+                due = str(b.get("due_date", ""))
                 cells = (str(b.get("month", "")), f"{b.get('kwh', 0):,}".replace(",", "."),
-                         plain(rupiah(int(b.get("amount", 0)))), str(b.get("due_date", "")))
+                         rupiah(int(b.get("amount", 0))), "-".join(reversed(due.split("-"))))
                 out.append("| " + " | ".join(plain(x).replace(" ", NBSP) for x in cells)
                            + f" | {status} |")
         facts = call.get("facts") or {}
@@ -145,7 +164,7 @@ def apkt_panel(r: Review) -> None:
 def transcript(r: Review) -> None:
     with st.container(border=True, key="qa-transcript"):
         st.markdown("**:material/call: Percakapan** · transkrip lengkap")
-        with st.container(height=520, border=False):
+        with st.container(border=False):
             for turn in r.attempt.transcript:
                 cso = turn.role == "cso"
                 with st.chat_message("cso" if cso else "pelanggan",
@@ -163,13 +182,16 @@ def criterion_card(r: Review, c: Any) -> None:
         icon = ":material/check_circle:" if c.auto_ok else ":material/cancel:"
         color = "green" if c.auto_ok else "red"
         critical = " · kritis" if c.critical else ""
-        st.markdown(f":{color}[{icon}] **{plain(criterion_label(c.id))}** (`{c.id}`) · "
+        st.markdown(f":{color}[{icon}] **{md(criterion_label(c.id))}** (`{c.id}`) · "
                     f"otomatis {c.auto_points:g}/{c.max:g} poin, {yes_no(c.auto_ok)}{critical}")
         st.caption("Bukti")
         st.text(c.evidence or "-")
         if sop_step is not None:
             st.caption(f"Langkah SOP {plain(c.sop_ref)}")
-            st.text(sop_step.text)
+            quote = sop_step.text  # verbatim, with its substeps as the Latihan page shows it
+            if sop_step.substeps:
+                quote += "\n" + "\n".join(f"{x.id}. {x.text}" for x in sop_step.substeps)
+            st.text(quote)
         if c.override is not None:
             o = c.override
             st.warning(
@@ -211,6 +233,8 @@ def override_form(user: UserRecord, r: Review, on_change: Any) -> None:
                 st.error(_message(exc), icon=":material/error:")
             else:
                 _go(f"Penilaian QA untuk {criterion_label(cid)} disimpan.", on_change)
+                for key in ("qa-ov-comment", "qa-ov-points"):
+                    st.session_state.pop(key, None)  # an empty form for the next one
                 st.rerun()
 
 

@@ -20,10 +20,10 @@ from store.reviews import (
 )
 from store.users import UserRecord
 from views.auth import plain
-from views.qa_common import K_CALIBRATION, K_NOTICE, criterion_label, waktu
+from views.qa_common import K_CALIBRATION, K_NOTICE, criterion_label, library, waktu
 from views.qa_dashboard import clear_cache
 from views.qa_review import _message, apkt_panel, data_panel, transcript
-from views.state import content, database, library, scorer
+from views.state import content, database, scorer
 
 
 # ---------------------------------------------------------------- calibration
