@@ -24,18 +24,14 @@ def _benchmarks(quick: bool) -> list[tuple[str, Callable[[], dict]]]:
     from bench.scoring import bench_scoring
 
     out.append(("scoring", lambda: bench_scoring(lib, seconds, rounds)))
-    try:
-        from bench.generate import bench_generate
-    except ImportError:  # the generator benchmark arrives with the call simulator
-        pass
-    else:
-        out.append(("generate", lambda: bench_generate(seconds)))
-    try:
-        from bench.page import bench_page
-    except ImportError:
-        pass
-    else:
-        out.append(("page", lambda: bench_page(quick=quick)))
+    from bench.generate import bench_generate
+
+    out.append(("generate", lambda: bench_generate(seconds)))
+    from bench.page import bench_page
+    from bench.store import bench_store
+
+    out.append(("page", lambda: bench_page(quick=quick)))
+    out.append(("store", lambda: bench_store(quick=quick)))
     return out
 
 

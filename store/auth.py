@@ -64,6 +64,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("peserta2", "Budi Santoso (demo)", ("trainee",)),
     ("trainer1", "Rina Wulandari (demo)", ("trainer",)),
     ("qa1", "Agus Setiawan (demo)", ("qa",)),
+    ("qa2", "Sri Handayani (demo)", ("qa",)),  # a second reviewer, for blind calibration
     ("admin1", "Admin Demo", ("admin",)),
 )
 

@@ -21,7 +21,9 @@ from store.db import Database
 from tests.e2e import ROOT
 
 PASSWORD = DEMO_PASSWORD
-BY_ROLE = {roles[0]: username for username, _, roles in DEMO_ACCOUNTS}  # trainee -> peserta1
+BY_ROLE: dict[str, str] = {}  # the first demo account of each role: trainee -> peserta1
+for _username, _, _roles in DEMO_ACCOUNTS:
+    BY_ROLE.setdefault(_roles[0], _username)
 SESSION_USER = "cso_user_id"  # views.auth.SESSION_USER
 
 

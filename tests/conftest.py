@@ -61,8 +61,8 @@ def shipped_sop():
 
 
 # Accounts (tests/accounts.py): every test runs with CSO_DATABASE_URL at a session-wide SQLite
-# file holding the demo accounts (peserta1, peserta2, trainer1, qa1, admin1), so no test touches
-# data/; `fresh_app_db` gives a test that changes accounts a copy of its own.
+# file holding the demo accounts (store.auth.DEMO_ACCOUNTS), so no test touches data/;
+# `fresh_app_db` gives a test that changes accounts a copy of its own.
 @pytest.fixture(scope="session")
 def app_db_template(tmp_path_factory):
     from tests.accounts import seed

@@ -433,7 +433,8 @@ def test_no_demo_notice_outside_demo_mode(fresh_app_db, monkeypatch):
     at = app_as(None).run()
     assert at.warning[0].value.startswith("**Mode demo.**")
     accounts = at.dataframe[0].value
-    assert list(accounts["Nama pengguna"]) == ["peserta1", "peserta2", "trainer1", "qa1", "admin1"]
+    assert list(accounts["Nama pengguna"]) == [
+        "peserta1", "peserta2", "trainer1", "qa1", "qa2", "admin1"]
     assert set(accounts["Kata sandi"]) == {PASSWORD}
 
 
