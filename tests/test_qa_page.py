@@ -9,7 +9,7 @@ import io
 import openpyxl
 import pytest
 
-from store import create_user, get_user_by_username
+from store import get_user_by_username
 from store.dashboard import QaFilter, count_qa_attempts, list_qa_attempts
 from store.demo import seed_demo_attempts
 from store.export import to_xlsx_bytes
@@ -24,7 +24,7 @@ def qa_db(fresh_app_db):
     db = database()
     seed_demo_attempts(db, 40, trainees=3, weeks=4, end=END,
                        extra_trainee_ids=[user_id("peserta1")])
-    create_user(db, username="qa2", display_name="Sari QA Dua", roles=["qa"])
+    assert user_id("qa2")  # the second demo QA account: the blind calibration reviewer
     return db
 
 
