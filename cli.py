@@ -89,6 +89,59 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- acts
+def cmd_acts(args: argparse.Namespace) -> int:
+    from scoring.acts import ACT_LABELS, POLARITY_LABELS, ActReader
+    from scoring.corpus import CorpusError, evaluate, iter_errors, load_corpus
+
+    lib = _library_or_exit()
+    sops = [s for s in lib.sops.values() if s.acts is not None]
+    if args.sop:
+        sops = [s for s in sops if s.id == args.sop]
+    if not sops:
+        _err("tidak ada SOP dengan bagian acts" + (f" bernama '{args.sop}'" if args.sop else ""))
+        return 1
+    reader = ActReader(sops[0])
+    if args.eval:
+        try:
+            examples = load_corpus([args.part])
+        except CorpusError as exc:
+            _err(str(exc))
+            return EXIT_BAD_INPUT
+        if not examples:
+            _err(f"korpus bagian '{args.part}' kosong")
+            return 1
+        ev = evaluate(reader, examples)
+        if args.json:
+            print(json.dumps({"part": args.part, **ev.to_dict()}, ensure_ascii=False, indent=2))
+        else:
+            print(f"Bagian korpus: {args.part}")
+            print(ev.table())
+            for line in iter_errors(ev, args.errors):
+                print(line)
+        return 0
+    texts = args.text or ([sys.stdin.read()] if not sys.stdin.isatty() else [])
+    if not texts:
+        _err("beri teks balasan, atau --eval")
+        return EXIT_BAD_INPUT
+    out = []
+    for text in texts:
+        acts = reader.read(text)
+        if args.json:
+            out.append({"text": text, "acts": [a.to_dict() for a in acts]})
+            continue
+        print(text)
+        if not acts:
+            print("    (tidak ada tindakan yang terbaca)")
+        for a in acts:
+            slots = ", ".join(f"{k}={dict(v) if k == 'if' else v}" for k, v in a.slots)
+            print(f"    {a.act} [{POLARITY_LABELS[a.polarity]}]"
+                  f"{' ' + slots if slots else ''} · {ACT_LABELS[a.act]} · \"{a.evidence}\"")
+    if args.json:
+        print(json.dumps(out if len(out) > 1 else out[0], ensure_ascii=False, indent=2))
+    return 0
+
+
 # ---------------------------------------------------------------- sop show
 def cmd_sop_show(args: argparse.Namespace) -> int:
     from sop.render import sop_as_text
@@ -609,6 +662,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--jsonl", action="store_true", help="satu percobaan per baris")
     s.set_defaults(func=cmd_score)
 
+    ac = sub.add_parser("acts", help="cara sebuah balasan dibaca menjadi tindakan (acts)")
+    ac.add_argument("text", nargs="*", help="teks balasan CSO (atau lewat standard input)")
+    ac.add_argument("--eval", action="store_true",
+                    help="presisi dan recall per tindakan pada korpus berlabel")
+    ac.add_argument("--part", default="holdout", choices=("holdout", "tune", "qa"),
+                    help="bagian korpus untuk --eval (bawaan: holdout, bagian yang disisihkan)")
+    ac.add_argument("--errors", type=int, default=0, metavar="N",
+                    help="dengan --eval: tampilkan N ujaran yang terbaca berbeda")
+    ac.add_argument("--sop", help="id SOP (bawaan: yang pertama)")
+    ac.add_argument("--json", action="store_true")
+    ac.set_defaults(func=cmd_acts)
     sp = sub.add_parser("sop", help="SOP di terminal")
     sps = sp.add_subparsers(dest="sop_command", required=True)
     show = sps.add_parser("show", help="tampilkan langkah-langkah SOP")

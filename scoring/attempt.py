@@ -64,11 +64,14 @@ class Attempt(_In):
     customer: Customer
     replies: list[str] = Field(max_length=MAX_REPLIES)
     apkt: ApktForm
+    # Optional: what the customer said, in order. With it, an e-mail address counts as known
+    # only when it is on the data panel (customer.email_on_record) or the customer said it.
+    customer_lines: list[str] | None = Field(default=None, max_length=MAX_REPLIES + 1)
 
-    @field_validator("replies")
+    @field_validator("replies", "customer_lines")
     @classmethod
-    def _reply_size(cls, v: list[str]) -> list[str]:
-        for i, r in enumerate(v):
+    def _reply_size(cls, v: list[str] | None) -> list[str] | None:
+        for i, r in enumerate(v or ()):
             if len(r) > MAX_REPLY_CHARS:
                 raise ValueError(
                     f"balasan [{i}] terlalu panjang ({len(r)} karakter, maksimal {MAX_REPLY_CHARS})"
@@ -96,6 +99,7 @@ class CriterionResult:
     critical: bool
     sop_ref: str
     evidence: str
+    group: str = "sop"  # "sop", or "layanan" for the service standard (not SOP text)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,14 @@ CRITERION_IDS = (
     "email_used_advice",
     "apkt_data",
     "unit_followup",
+    "service_greeting",
+    "service_verification",
+    "service_closing",
+    "service_conduct",
 )
+# The service standard: a training standard, not SOP text, applied to every case.
+SERVICE_CRITERIA = ("service_greeting", "service_verification", "service_closing",
+                    "service_conduct")
 CriterionId = Literal[
     "apkt_action",
     "sub_issue_type",
@@ -34,6 +41,10 @@ CriterionId = Literal[
     "email_used_advice",
     "apkt_data",
     "unit_followup",
+    "service_greeting",
+    "service_verification",
+    "service_closing",
+    "service_conduct",
 ]
 PATH_KEYS = ("with_account", "without_account")
 
@@ -75,6 +86,59 @@ class CriterionDef(Model):
     paths: dict[Literal["with_account", "without_account"], list[Id]] | None = None
 
 
+PHRASE_ACTS = {
+    "greet": ("-",),
+    "introduce": ("-",),
+    "ask_data": ("name", "idpel", "email", "account", "phone", "address", "meter"),
+    "announce_forward": ("unit", "keluhan"),
+    "promise_contact": ("unit",),
+    "email_used_advice": ("other_email", "office"),
+    "ask_more": ("-",),
+    "close": ("-",),
+    "empathy": ("-",),
+    "hold": ("-",),
+    "unprofessional": ("dismissive", "rude", "blame", "other_language"),
+}
+Words = list[str]
+
+
+class ActLexicon(Model):
+    """The `acts:` section: every phrasing the act reader (scoring/acts.py) knows. A phrasing
+    is words in order; "a|b" is either word, "..." lets up to four words stand between."""
+
+    spellings: dict[str, str] = {}
+    negators: Words = Field(min_length=1)
+    neutral_after_negator: Words = []
+    clause_breakers: Words = []
+    conditions: Words = Field(min_length=1)
+    reasons: Words = []
+    question_markers: Words = []
+    invitations: Words = []
+    offer_frames: Words = Field(min_length=1)
+    failures: Words = []
+    account_words: Words = []
+    will_words: Words = []
+    insist_words: Words = []
+    cso_self: Words = []
+    not_forwarded: Words = []
+    caps_allowed: Words = []
+    honorifics: Words = []
+    data_fields: dict[Literal["name", "idpel", "email", "account", "phone", "address", "meter"],
+                      Words] = {}
+    ask_frames: Words = []
+    no_need: Words = []
+    other_purposes: Words = []
+    temporal_markers: Words = []
+    confirm_markers: Words = []
+    forward_targets: Words = []
+    english_words: Words = []
+    indonesian_words: Words = []
+    channels: dict[Literal["website", "pln_mobile"], Words] = Field(min_length=1)
+    phrases: dict[str, dict[str, Words]] = {}
+    login_steps: list[Id] = []
+    registration_steps: list[Id] = []
+
+
 class Step(Model):
     id: Id = Field(min_length=1, max_length=40)
     title: str | None = None
@@ -105,6 +169,15 @@ class Rubric(Model):
     criteria: dict[CriterionId, RubricCriterion] = Field(min_length=1)
 
 
+class ServiceStandard(Model):
+    """Criteria of the service standard, added to every case's rubric (a case may override
+    one in its own rubric). Shown as "standar layanan pelatihan, bukan teks SOP"."""
+
+    title: str = Field(min_length=1, max_length=200)
+    note: str = Field(min_length=1, max_length=2000)
+    criteria: dict[CriterionId, RubricCriterion] = {}
+
+
 class Case(Model):
     id: Id = Field(min_length=1, max_length=80)
     title: str = Field(min_length=1, max_length=200)
@@ -133,6 +206,8 @@ class Sop(Model):
     glossary: list[GlossaryEntry] = []
     assumptions: list[Assumption] = []
     cue_sets: dict[str, list[str]] = {}
+    acts: ActLexicon | None = None
+    service_standard: ServiceStandard | None = None
     criteria: dict[CriterionId, CriterionDef] = {}
     facts: list[Fact] = []
     steps: list[Step] = Field(min_length=1)
@@ -149,6 +224,14 @@ class Sop(Model):
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s, _ in self.all_steps() if s.id == step_id), None)
+
+    def rubric_for(self, case: Case) -> dict[str, RubricCriterion]:
+        """The case's criteria, then the service standard's (unless the case sets them)."""
+        out = dict(case.rubric.criteria)
+        if self.service_standard is not None:
+            for cid, rc in self.service_standard.criteria.items():
+                out.setdefault(cid, rc)
+        return out
 
     def case(self, case_id: str) -> Case | None:
         return next((c for c in self.cases if c.id == case_id), None)
@@ -225,6 +308,30 @@ def check_sop(sop: Sop) -> Iterator[tuple[tuple, str]]:
                     yield ("criteria", cid, "paths", key, j), f"langkah '{sid}' tidak ada"
     if "website_steps" in sop.criteria and not sop.criteria["website_steps"].paths:
         yield ("criteria", "website_steps", "paths"), "website_steps memerlukan paths"
+
+    if sop.service_standard is not None:
+        for cid in sop.service_standard.criteria:
+            if cid not in SERVICE_CRITERIA:
+                yield ("service_standard", "criteria", cid), (
+                    "hanya kriteria standar layanan: " + ", ".join(SERVICE_CRITERIA))
+    if sop.acts is not None:
+        for act, by_value in sop.acts.phrases.items():
+            if act not in PHRASE_ACTS:
+                yield ("acts", "phrases", act), (
+                    f"tindakan '{act}' tidak dikenal; yang ada: " + ", ".join(PHRASE_ACTS))
+                continue
+            for value, phrases in by_value.items():
+                if value not in PHRASE_ACTS[act]:
+                    yield ("acts", "phrases", act, value), (
+                        f"nilai '{value}' tidak dikenal untuk {act}; yang ada: "
+                        + ", ".join(PHRASE_ACTS[act]))
+                for j, phrase in enumerate(phrases):
+                    if not phrase.replace("...", "").replace("|", "").strip():
+                        yield ("acts", "phrases", act, value, j), "frasa kosong"
+        for name in ("login_steps", "registration_steps"):
+            for j, sid in enumerate(getattr(sop.acts, name)):
+                if sid not in step_ids:
+                    yield ("acts", name, j), f"langkah '{sid}' tidak ada di steps"
 
     for i, step in enumerate(sop.steps):
         yield from _check_step(step, ("steps", i), fact_ids, check_cues)

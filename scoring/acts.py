@@ -1,0 +1,1123 @@
+"""One reading of a CSO reply: the acts it carries, each with polarity, slots and evidence.
+
+The scorer judges criteria over these acts and the simulated customer reacts to them; neither
+keeps phrasings of its own. Every phrasing is content: the `acts:` section of the SOP file
+(`sop.models.ActLexicon`), plus the cues of the SOP's website steps. The rules here are the
+labelling rules of ../shared/acts-guideline.md and corpus/README.md:
+
+- a reply is cut into sentences (. ! ? and line breaks) and clauses (commas, colons, and words
+  such as "tapi", "lalu", "silakan");
+- a phrasing is found as whole words in order within one sentence ("a ... b" lets up to four
+  words stand between; "a|b" is either word);
+- its polarity comes from the clause around it: a negator before it in the clause (across the
+  words between, "tidak bisa lagi dilihat di ...") or a negated modal after it makes it
+  `denied`; "kalau/jika ... belum punya akun" before it makes it `conditional` (with the
+  condition, so the scorer can match it with the customer's facts), while "kalau mau"/"kalau
+  sudah" leave it `said`; "sudah/pernah/apakah ...?" makes it `asked`;
+- a channel (website, PLN Mobile) is an *offer* only when the clause invites or informs that the
+  customer can use it: named in a reason or an excuse ("karena website sedang gangguan") or in
+  a question about an account it is no offer at all;
+- amounts are read in digits ("Rp 345.000", "345 ribu", "1,2 juta") and in words ("tiga ratus
+  empat puluh lima ribu rupiah").
+
+Pure and deterministic: `ActReader(sop).read(text)` gives the acts of one reply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scoring.text import SYNONYMS, Reader
+from sop.models import ActLexicon, Sop
+
+GAP = 4
+SAID, DENIED, CONDITIONAL, ASKED = "said", "denied", "conditional", "asked"
+POLARITIES = (SAID, DENIED, CONDITIONAL, ASKED)
+ACTS = (
+    "greet", "introduce", "ask_data", "confirm_data", "state_amount", "offer_channel",
+    "website_step", "announce_forward", "promise_contact", "email_used_advice", "ask_more",
+    "close", "empathy", "hold", "unprofessional",
+)
+# The slot the evaluation compares for each act that has one.
+KEY_SLOTS = {
+    "ask_data": "field", "confirm_data": "field", "offer_channel": "channel",
+    "website_step": "step", "announce_forward": "target", "email_used_advice": "option",
+    "state_amount": "amount",
+}
+ACT_LABELS = {
+    "greet": "salam pembuka", "introduce": "memperkenalkan diri", "ask_data": "meminta data",
+    "confirm_data": "mengonfirmasi data", "state_amount": "menyebut jumlah tagihan",
+    "offer_channel": "menawarkan kanal layanan mandiri", "website_step": "langkah website",
+    "announce_forward": "meneruskan permintaan", "promise_contact": "Unit akan menghubungi",
+    "email_used_advice": "saran email lain/kantor PLN", "ask_more": "menanyakan hal lain",
+    "close": "penutup", "empathy": "empati", "hold": "meminta menunggu",
+    "unprofessional": "bahasa tidak profesional",
+}
+POLARITY_LABELS = {SAID: "disampaikan", DENIED: "disangkal", CONDITIONAL: "bersyarat",
+                   ASKED: "ditanyakan"}
+
+ABBREVIATIONS = frozenset({"jl", "jln", "no", "kel", "kec", "rt", "rw", "rp", "dr", "ir", "bpk",
+                           "sdr", "gg", "tgl", "dll", "dsb", "ybs", "kab", "prov", "blok", "st",
+                           "an", "sbg", "kpd", "yth", "mr", "mrs", "hj", "h", "drs", "ny"})
+SENT_BREAK = re.compile(r"[!?\n]+|\.(?![\w])|\.{2,}")
+CLAUSE_BREAK = re.compile(r"[,;:()\[\]\"“”]|\s[-–—]\s")
+WORD = re.compile(r"[^\W_]+")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?<!\d)(?:\+?62|0)8\d{1,3}[\s-]?\d{3,4}[\s-]?\d{3,5}(?!\d)")
+DIGITS12 = re.compile(r"(?<![\d.,])\d(?:[\s.-]?\d){11}(?![\d.,]?\d)")
+DIGITS11 = re.compile(r"(?<![\d.,])\d{11}(?!\d)")
+AMOUNT = re.compile(
+    r"(?<![\w.,])(rp\.?\s*)?(\d{1,3}(?:[.,]\d{3})+|\d+)(?:,(\d{1,2})(?!\d)|,-|\.-)?"
+    r"(?:\s*(ribu|rb|k|juta|jt)(an)?\b)?(\s*rupiah)?",
+    re.IGNORECASE,
+)
+NOT_MONEY_AFTER = re.compile(r"\s*(va|kva|kwh|watt|w|volt|digit|angka|hari|jam|menit|x|kali)\b",
+                             re.IGNORECASE)
+UNITS = {"ribu": 1_000, "rb": 1_000, "k": 1_000, "juta": 1_000_000, "jt": 1_000_000}
+CAPS = re.compile(r"\b[A-Z]{3,}\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """One act of one reply."""
+
+    act: str
+    polarity: str
+    slots: tuple[tuple[str, Any], ...] = ()
+    start: int = 0  # word positions of the evidence in the reply
+    end: int = 0
+    evidence: str = ""
+
+    def slot(self, name: str, default: Any = None) -> Any:
+        for k, v in self.slots:
+            if k == name:
+                return v
+        return default
+
+    @property
+    def key(self) -> tuple[str, str, Any]:
+        """(act, polarity, key slot value): what the evaluation compares."""
+        name = KEY_SLOTS.get(self.act)
+        return (self.act, self.polarity, self.slot(name) if name else None)
+
+    @property
+    def condition(self) -> dict[str, bool]:
+        return dict(self.slot("if") or ())
+
+    def to_dict(self) -> dict[str, Any]:
+        slots = {k: (dict(v) if k == "if" else v) for k, v in self.slots}
+        out: dict[str, Any] = {"act": self.act, "polarity": self.polarity}
+        if slots:
+            out["slots"] = slots
+        out["evidence"] = self.evidence
+        return out
+
+
+# ---------------------------------------------------------------- text structure
+@dataclass(slots=True)
+class Text:
+    """A reply cut into canonical words with their sentence and clause, and raw spans."""
+
+    raw: str
+    words: list[str]
+    lower: list[str]  # the words as typed, lower-cased (before spelling/typo mapping)
+    spans: list[tuple[int, int]]
+    sent: list[int]
+    clause: list[int]
+    question: set[int]  # sentences that end with "?"
+    index: dict[str, list[int]] = field(default_factory=dict)
+
+    def quote(self, start: int, end: int, context: int = 3) -> str:
+        if not self.spans:
+            return ""
+        a = max(0, start - context)
+        b = min(len(self.spans) - 1, end + context)
+        text = " ".join(self.raw[self.spans[a][0]: self.spans[b][1]].split())
+        if len(text) > 160:
+            text = text[:157] + "..."
+        return ("..." if a > 0 else "") + text + ("..." if b < len(self.spans) - 1 else "")
+
+    def word_at(self, char: int) -> int:
+        """The index of the first word that ends after char."""
+        for i, (_, b) in enumerate(self.spans):
+            if b > char:
+                return i
+        return max(0, len(self.spans) - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A compiled phrasing: alternatives per position, and whether a gap may come before."""
+
+    text: str
+    alts: tuple[frozenset[str], ...]
+    gaps: tuple[bool, ...]
+    value: str = ""
+
+
+GROUP = re.compile(r"\(([^()]*)\)")
+
+
+def expand(phrase: str) -> list[str]:
+    """A phrasing with "(a b|c)" groups as every phrasing without them."""
+    m = GROUP.search(phrase)
+    if m is None:
+        return [phrase]
+    out = []
+    for alt in m.group(1).split("|"):
+        out.extend(expand(phrase[: m.start()] + " " + alt.strip() + " " + phrase[m.end():]))
+    return out
+
+
+def _split(phrase: str) -> list[tuple[list[str], bool]]:
+    out: list[tuple[list[str], bool]] = []
+    gap = False
+    for chunk in phrase.lower().split("..."):
+        for i, token in enumerate(chunk.split()):
+            alts = [w for a in token.split("|") for w in WORD.findall(a)]
+            if not alts:
+                continue
+            # "www.pln.co.id" is several words: each is a position of its own
+            if "|" not in token and len(alts) > 1:
+                for j, w in enumerate(alts):
+                    out.append(([w], gap and i == 0 and j == 0 and bool(out)))
+            else:
+                out.append((alts, gap and i == 0 and bool(out)))
+        gap = True
+    return out
+
+
+class Matcher:
+    """Patterns indexed by every alternative of their first word."""
+
+    def __init__(self, patterns: Iterable[Pattern]):
+        self.patterns = tuple(p for p in patterns if p.alts)
+        self.by_first: dict[str, list[Pattern]] = {}
+        for p in self.patterns:
+            for w in p.alts[0]:
+                self.by_first.setdefault(w, []).append(p)
+
+    def find(self, t: Text) -> list[tuple[int, int, Pattern]]:
+        """Every (start, end, pattern) in t, longest first at each start."""
+        out = []
+        words, sent = t.words, t.sent
+        n = len(words)
+        for w in t.index.keys() & self.by_first.keys():
+            for p in self.by_first[w]:
+                for s in t.index[w]:
+                    end = _extend(p, words, sent, s, n)
+                    if end is not None:
+                        out.append((s, end, p))
+        out.sort(key=lambda h: (h[0], -h[1]))
+        return out
+
+
+def _extend(p: Pattern, words: list[str], sent: list[int], s: int, n: int) -> int | None:
+    cur = s
+    for k in range(1, len(p.alts)):
+        alts = p.alts[k]
+        if p.gaps[k]:
+            q = cur + 1
+            stop = min(n, cur + 2 + GAP)
+            while q < stop and sent[q] == sent[s] and words[q] not in alts:
+                q += 1
+            if q >= stop or sent[q] != sent[s]:
+                return None
+            cur = q
+        elif cur + 1 < n and words[cur + 1] in alts and sent[cur + 1] == sent[s]:
+            cur += 1
+        else:
+            return None
+    return cur
+
+
+# ---------------------------------------------------------------- numbers in words
+_DIGITS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
+           "delapan": 8, "sembilan": 9}
+_WHOLE = {"sepuluh": 10, "sebelas": 11, "seratus": 100}
+_SCALES = {"ribu": 1_000, "rb": 1_000, "juta": 1_000_000, "jt": 1_000_000,
+           "miliar": 1_000_000_000, "milyar": 1_000_000_000}
+_BIG = {"seribu": 1_000, "sejuta": 1_000_000, **_SCALES}
+
+
+def words_number(words: Sequence[str], i: int) -> tuple[int, int] | None:
+    """An Indonesian number written in words from words[i]: (value, index after it).
+
+    "tiga ratus empat puluh lima ribu" -> 345000; "satu koma dua juta" -> 1200000."""
+    total = cur = 0
+    pending: int | None = None
+    j, n = i, len(words)
+    while j < n:
+        w = words[j]
+        if w in _DIGITS:
+            if pending is not None:
+                break
+            pending = _DIGITS[w]
+        elif w in _WHOLE:
+            if pending is not None:
+                break
+            cur += _WHOLE[w]
+        elif w == "puluh" and pending is not None:
+            cur, pending = cur + pending * 10, None
+        elif w == "belas" and pending is not None:
+            cur, pending = cur + 10 + pending, None
+        elif w == "ratus" and pending is not None:
+            cur, pending = cur + pending * 100, None
+        elif w in ("seribu", "sejuta"):
+            total += _BIG[w]
+        elif w in _SCALES and (cur or pending):
+            total += (cur + (pending or 0)) * _SCALES[w]
+            cur, pending = 0, None
+        elif (w == "koma" and (cur or pending) and j + 2 < n and words[j + 1] in _DIGITS
+              and words[j + 2] in _SCALES):
+            whole = cur + (pending or 0)
+            total += round((whole + _DIGITS[words[j + 1]] / 10) * _SCALES[words[j + 2]])
+            cur, pending = 0, None
+            j += 3
+            break
+        else:
+            break
+        j += 1
+    value = total + cur + (pending or 0)
+    return (value, j) if value > 0 and j > i else None
+
+
+# Words that start the consequence of a condition written without a comma.
+CONSEQUENCE = frozenset({"bisa", "dapat", "silakan", "maka", "nanti", "langsung", "cukup",
+                         "tinggal", "harus", "wajib", "akan", "boleh", "mohon"})
+
+# Modals of possibility: in a reason clause they still offer ("karena bisa dilihat di web").
+POSSIBLE = frozenset({"bisa", "dapat", "tersedia", "bs", "boleh", "silakan", "cukup", "tinggal"})
+# Nouns of a place inside the site: "kolom pencarian website" is no offer of the website.
+PLACES = frozenset({"kolom", "menu", "halaman", "pencarian", "fitur", "tombol", "bagian"})
+# After a channel, a negator followed by one of these makes it an excuse or a denial.
+POST_MODALS = frozenset({"bisa", "dapat", "tersedia", "berlaku", "melayani", "aktif",
+                         "digunakan", "diakses", "menyediakan", "support", "mendukung",
+                         "menampilkan", "boleh", "ada", "muncul", "perlu", "usah", "lagi",
+                         "akan", "menghubungi", "dihubungi"})
+
+MONTHS = ("januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus",
+          "september", "oktober", "november", "desember", "jan", "feb", "mar", "apr", "jun",
+          "jul", "agu", "agt", "sep", "sept", "okt", "nov", "des")
+
+
+# ---------------------------------------------------------------- the reader
+class ActReader:
+    """Reads replies into acts with the phrasings of one SOP's `acts:` section."""
+
+    def __init__(self, sop: Sop, reader: Reader | None = None):
+        lex = sop.acts
+        if lex is None:
+            raise ValueError(f"SOP '{sop.id}' tidak punya bagian acts")
+        self.sop = sop
+        self.lex = lex
+        self.spellings = {**SYNONYMS, **lex.spellings}
+        vocab = self._vocabulary(sop, lex)
+        self.reader = reader or Reader(vocab)
+        self._cache: dict[str, str] = {}
+        c = self._compile
+        self.set = {
+            "negators": frozenset(self._canon_all(lex.negators)),
+            "neutral": frozenset(self._canon_all(lex.neutral_after_negator)),
+            "resets": frozenset(self._canon_all(lex.clause_breakers)),
+            "conditions": frozenset(self._canon_all(lex.conditions)),
+            "reasons": frozenset(self._canon_all(lex.reasons)),
+            "past": frozenset(self._canon_all(lex.question_markers)),
+            "invite": frozenset(self._canon_all(lex.invitations)),
+            "frames": frozenset(self._canon_all(lex.offer_frames)),
+            "failures": frozenset(self._canon_all(lex.failures)),
+            "account": frozenset(self._canon_all(lex.account_words)),
+            "temporal_markers": frozenset(self._canon_all(lex.temporal_markers)),
+            "will": frozenset(self._canon_all(lex.will_words)),
+            "insist": frozenset(self._canon_all(lex.insist_words)),
+            "english": frozenset(w.lower() for w in lex.english_words),
+            "indonesian": frozenset(w.lower() for w in lex.indonesian_words),
+            "cso_self": frozenset(self._canon_all(lex.cso_self)),
+            "not_forwarded": frozenset(self._canon_all(lex.not_forwarded)),
+            "forward_targets": frozenset(self._canon_all(lex.forward_targets)),
+            "confirm_markers": frozenset(self._canon_all(lex.confirm_markers)),
+            "caps_ok": frozenset(w.upper() for w in lex.caps_allowed),
+            "honorifics": frozenset(w.lower() for w in lex.honorifics),
+        }
+        self.channels = Matcher(x for v, ps in lex.channels.items() for p in ps for x in c(p, v))
+        self.phrases = {
+            act: Matcher(x for v, ps in by_value.items() for p in ps for x in c(p, v))
+            for act, by_value in lex.phrases.items()
+        }
+        self.fields = Matcher(x for v, ps in lex.data_fields.items() for p in ps for x in c(p, v))
+        self.no_need = Matcher(x for p in lex.no_need for x in c(p, "-"))
+        self.purposes = Matcher(x for p in lex.other_purposes for x in c(p, "-"))
+        self.ask_frames = frozenset(self._canon_all(lex.ask_frames))
+        steps = []
+        for step, _ in sop.all_steps():
+            for cue in step.cues:
+                steps.extend(c(cue, step.id))
+        self.steps = Matcher(steps)
+        self.login_steps = tuple(lex.login_steps)
+        self.registration_steps = frozenset(lex.registration_steps)
+
+    # -------------------------------------------------------- set-up
+    @staticmethod
+    def _vocabulary(sop: Sop, lex: ActLexicon) -> list[str]:
+        vocab: list[str] = []
+        for ps in lex.channels.values():
+            vocab.extend(ps)
+        for by_value in lex.phrases.values():
+            for ps in by_value.values():
+                vocab.extend(ps)
+        for step, _ in sop.all_steps():
+            vocab.extend(step.cues)
+        for ps in lex.data_fields.values():
+            vocab.extend(ps)
+        vocab.extend(lex.ask_frames + lex.no_need + lex.other_purposes)
+        vocab.extend(lex.offer_frames + lex.failures + lex.account_words + lex.negators
+                     + lex.conditions + lex.reasons + lex.question_markers + lex.invitations)
+        return [v.replace("|", " ").replace("(", " ").replace(")", " ") for v in vocab]
+
+    def _word(self, w: str) -> str:
+        out = self._cache.get(w)
+        if out is None:
+            out = self.reader.canon(self.spellings.get(w, w))
+            if len(self._cache) < 200_000:
+                self._cache[w] = out
+        return out
+
+    def _canon_all(self, words: Iterable[str]) -> list[str]:
+        return [self._word(w.lower()) for w in words]
+
+    def _compile(self, phrase: str, value: str) -> list[Pattern]:
+        out = []
+        for variant in expand(phrase):
+            parts = _split(variant)
+            out.append(Pattern(
+                phrase,
+                tuple(frozenset(self._word(w) for w in alts) for alts, _ in parts),
+                tuple(g for _, g in parts),
+                value,
+            ))
+        return out
+
+    # -------------------------------------------------------- cutting
+    def cut(self, raw: str) -> Text:
+        breaks: list[tuple[int, int]] = []  # (char, 2 sentence / 1 clause)
+        question: set[int] = set()
+        for m in SENT_BREAK.finditer(raw):
+            if m.group() == ".":
+                before = raw[max(0, m.start() - 6): m.start()].lower()
+                word = re.split(r"[^\w]", before)[-1]
+                if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+                    continue  # "Jl. Melati", "a.n. Budi", "Rp. 345.000"
+            breaks.append((m.start(), 2 if "?" not in m.group() else 3))
+        for m in CLAUSE_BREAK.finditer(raw):
+            breaks.append((m.start(), 1))
+        breaks.sort()
+        words: list[str] = []
+        lower: list[str] = []
+        spans: list[tuple[int, int]] = []
+        sent: list[int] = []
+        clause: list[int] = []
+        index: dict[str, list[int]] = {}
+        s = c = 0
+        b = 0
+        resets = self.set["resets"]
+        last_sent_word = -1
+        for m in WORD.finditer(raw):
+            while b < len(breaks) and breaks[b][0] < m.start():
+                kind = breaks[b][1]
+                if kind >= 2:
+                    if kind == 3 and last_sent_word >= 0:
+                        question.add(s)
+                    if last_sent_word >= 0 and sent and sent[-1] == s:
+                        s += 1
+                    c += 1
+                else:
+                    c += 1
+                b += 1
+            w = m.group().lower()
+            cw = self._word(w)
+            if cw in resets and words and clause[-1] == c:
+                c += 1
+            i = len(words)
+            words.append(cw)
+            lower.append(w)
+            spans.append(m.span())
+            sent.append(s)
+            clause.append(c)
+            last_sent_word = i
+            index.setdefault(cw, []).append(i)
+        # a trailing "?" after the last word
+        while b < len(breaks):
+            if breaks[b][1] == 3 and words:
+                question.add(s)
+            b += 1
+        return Text(raw, words, lower, spans, sent, clause, question, index)
+
+    # -------------------------------------------------------- polarity
+    def _conditions(self, t: Text) -> list[tuple[int, int, dict[str, bool] | None]]:
+        """Condition spans (start, end, condition): None when the condition does not limit
+        the act ("kalau mau", "kalau sudah"), {} when it is one the facts cannot decide."""
+        out = []
+        words, clause = t.words, t.clause
+        conds, account, neg = self.set["conditions"], self.set["account"], self.set["negators"]
+        last_account: bool | None = None
+        n = len(words)
+        i = 0
+        while i < n:
+            w = words[i]
+            is_marker = (w in conds or w in self.set["temporal_markers"]
+                         or (w == "untuk" and i + 1 < n and words[i + 1] == "yang"))
+            if is_marker and i > 0 and words[i - 1] in ("bagaimana", "gimana", "gmn", "gmana",
+                                                          "bgmn", "gimna"):
+                is_marker = False  # "bagaimana kalau dicoba lewat website?" proposes
+            if is_marker and i + 1 < n and words[i + 1] in ("itu", "ini", "tersebut"):
+                is_marker = False  # "setelah itu": then
+            if not is_marker:
+                i += 1
+                continue
+            j = i + 1
+            end = i
+            has_account = has_neg = has_email_used = will = insist = False
+            done_account = False
+            while j < n and clause[j] == clause[i] and j - i <= 9:
+                x = words[j]
+                if x in account:
+                    has_account = True
+                    end = j
+                    done_account = True
+                    # "akun di website PLN" belongs to the condition too
+                    k = j + 1
+                    while k < n and clause[k] == clause[i] and words[k] in (
+                            "di", "website", "web", "pln", "www", "co", "id", "situs", "nya"):
+                        k += 1
+                    end = k - 1
+                    break
+                if x in neg:
+                    has_neg = True
+                if x in ("email",) and j + 1 < n and any(
+                        y in ("terdaftar", "dipakai", "digunakan", "terpakai")
+                        for y in words[j + 1: j + 5]):
+                    has_email_used = True
+                if x in self.set["will"]:
+                    will = True
+                if x in self.set["insist"]:
+                    insist = True
+                end = j
+                j += 1
+            if not done_account:
+                # to the end of the clause, or to where the consequence starts
+                # ("kalau mau lihat rinciannya BISA lewat www.pln.co.id")
+                k = i
+                while (k + 1 < n and clause[k + 1] == clause[i]
+                       and not (k + 1 > i + 1 and words[k + 1] in CONSEQUENCE)):
+                    k += 1
+                end = k
+            cond: dict[str, bool] | None
+            if has_account:
+                cond = {"has_account": not has_neg}
+                last_account = not has_neg
+            elif has_email_used:
+                cond = {"email_used_elsewhere": True}
+            elif (end - i) <= 2 and (last_account is not None or any(
+                    x in account for x in words[:i])) and (
+                    has_neg or any(x in ("sudah", "udah") for x in words[i + 1: end + 1])):
+                cond = {"has_account": not has_neg}
+            elif insist:
+                cond = {}
+            elif will or w in self.set["temporal_markers"] or end - i <= 1:
+                # "kalau mau", "jika berkenan", "setelah login", "kalau sudah", "kalau tidak":
+                # still an instruction (or a step referred back to)
+                cond = None
+            else:
+                cond = {}  # "apabila ada kendala, petugas Unit akan menghubungi"
+            out.append((i, end, cond))
+            i = end + 1
+        return out
+
+    def _negated(self, t: Text, start: int, end: int, conds) -> bool:
+        words, clause = t.words, t.clause
+        neg, neutral = self.set["negators"], self.set["neutral"]
+        # a negator between the words of the phrase: "Unit TIDAK akan menghubungi"
+        for j in range(start + 1, end):
+            if words[j] in neg and words[j + 1] not in neutral:
+                return True
+        c = clause[start]
+        j = start - 1
+        while j >= 0 and clause[j] == c:
+            if words[j] in neg and not _inside(j, conds):
+                nxt = words[j + 1] if j + 1 < len(words) else ""
+                if nxt in neutral or nxt in ("hanya", "cuma", "saja"):
+                    j -= 1
+                    continue
+                return True
+            j -= 1
+        # "PLN Mobile tidak bisa ...", "login tidak perlu"
+        j = end + 1
+        n = len(words)
+        while j < n - 1 and clause[j] == clause[end] and j - end <= 3:
+            if words[j] in neg:
+                return words[j + 1] in POST_MODALS
+            j += 1
+        return False
+
+    def _asked(self, t: Text, start: int) -> bool:
+        s = t.sent[start]
+        words = t.words
+        c = t.clause[start]
+        first = start
+        while first > 0 and t.clause[first - 1] == c:
+            first -= 1
+        last = start
+        while last + 1 < len(words) and t.clause[last + 1] == c:
+            last += 1
+        before = words[first:last + 1]
+        past = self.set["past"]
+        has_past = any(w in past for w in before)
+        question = s in t.question and _last_clause_of_sentence(t, c)
+        tag_belum = words[last] in ("belum",) and last > start
+        if words[first] in ("apakah", "apa") and first < start:
+            return True
+        return has_past and (question or tag_belum)
+
+    def _polarity(self, t: Text, start: int, end: int, conds, *, question_ok=False):
+        """(polarity, condition) for a phrase at start..end, or None when it sits inside a
+        condition (it is then part of the condition, not an act)."""
+        if _inside(start, conds):
+            return None
+        if self._negated(t, start, end, conds):
+            return DENIED, None
+        if not question_ok and self._asked(t, start):
+            return ASKED, None
+        cond = _governing(t, start, conds)
+        if cond is not None:
+            if cond:
+                return CONDITIONAL, cond
+            return CONDITIONAL, {}
+        return SAID, None
+
+    # -------------------------------------------------------- reading
+    def read(self, raw: str) -> list[Act]:
+        t = self.cut(raw)
+        if not t.words:
+            return []
+        conds = self._conditions(t)
+        acts: list[Act] = []
+        taken: list[tuple[int, int]] = []  # spans of ask_data(account) etc.: not steps
+
+        def add(act, pol, start, end, cond=None, **slots):
+            items = list(slots.items())
+            if cond:
+                items.append(("if", tuple(sorted(cond.items()))))
+            acts.append(Act(act, pol, tuple(items), start, end, t.quote(start, end)))
+
+        # phrase acts
+        for act, matcher in self.phrases.items():
+            seen_end = -1
+            for s, e, p in matcher.find(t):
+                if s <= seen_end and act != "ask_data":
+                    continue
+                if act == "unprofessional":
+                    add(act, SAID, s, e, kind=p.value)
+                    seen_end = e
+                    continue
+                if act in ("ask_data",):
+                    if _inside(s, conds):
+                        continue
+                    if p.value == "account" and not self._account_question(t, s, e):
+                        continue
+                    pol = DENIED if self._no_need(t, s) else SAID
+                    add(act, pol, s, e, field=p.value)
+                    taken.append((s, e))
+                    seen_end = e
+                    continue
+                got = self._polarity(t, s, e, conds, question_ok=act in (
+                    "ask_more", "hold", "greet", "introduce", "close", "empathy"))
+                if got is None:
+                    continue
+                pol, cond = got
+                if act in ("greet", "introduce", "close", "ask_more", "hold", "empathy"):
+                    if pol == DENIED:
+                        continue
+                    pol, cond = SAID, None
+                if act == "announce_forward" and not self._forward_ok(t, s, e, p.value):
+                    continue
+                if act == "promise_contact" and self._cso_self(t, s, e):
+                    continue
+                if act == "email_used_advice" and pol == DENIED:
+                    continue  # "tidak perlu ke kantor": no advice either way
+                slot = {"greet": {}, "introduce": {}, "close": {}, "ask_more": {},
+                        "hold": {}, "empathy": {}}.get(act)
+                if slot is None:
+                    name = {"announce_forward": "target", "promise_contact": "who",
+                            "email_used_advice": "option"}.get(act, "value")
+                    slot = {name: p.value}
+                add(act, pol, s, e, cond, **slot)
+                seen_end = e
+
+        self._introduce(t, acts, add)
+        self._steps(t, conds, taken, acts, add)
+        self._channels(t, conds, taken, acts, add)
+        self._amounts(t, conds, add)
+        self._confirm(t, acts, add)
+        self._ask_fields(t, conds, acts, add)
+        self._language(t, add)
+        return _dedupe(_settle(_settle_email(acts, t)))
+
+    # -------------------------------------------------------- "dengan Rina"
+    def _introduce(self, t: Text, acts: list[Act], add) -> None:
+        if any(a.act == "introduce" for a in acts):
+            return
+        raw, hon = t.raw, self.set["honorifics"]
+        for i in t.index.get("dengan", []):
+            if i + 1 >= len(t.words) or t.sent[i + 1] != t.sent[i]:
+                continue
+            k = i + 1
+            if t.lower[k] == "saya" and k + 1 < len(t.words):
+                k += 1
+            a, _ = t.spans[k]
+            if t.lower[k] in hon or not raw[a].isupper() or t.words[k].isdigit():
+                continue
+            if "siapa" in t.words[i: i + 5]:
+                continue
+            add("introduce", SAID, i, k)
+            return
+
+    # -------------------------------------------------------- channel offers
+    def _channels(self, t: Text, conds, taken, acts, add) -> None:
+        """A channel named is an offer unless it is named in a reason or an excuse, in a
+        denial, in a question about an account or a past try, for another purpose ("token bisa
+        dibeli di PLN Mobile") or as the place of another step ("kolom pencarian website")."""
+        words, clause = t.words, t.clause
+        frames, reasons, failures = self.set["frames"], self.set["reasons"], self.set["failures"]
+        invite, account, past = self.set["invite"], self.set["account"], self.set["past"]
+        negs = self.set["negators"]
+        purposes = [(s, e) for s, e, _ in self.purposes.find(t)]
+        steps = [(a.start, a.end) for a in acts if a.act == "website_step"]
+        last_end = -1
+        for s, e, p in self.channels.find(t):
+            if s <= last_end:
+                continue
+            last_end = e
+            if any(a <= s <= b or a <= e <= b for a, b in taken):
+                continue  # "punya akun di website?" asks for data, offers nothing
+            cond_here = [c for c in conds if c[0] <= s <= c[1]]
+            if cond_here and cond_here[0][2] is not None:
+                continue  # "kalau sudah punya akun di website": part of a condition
+            c = clause[s]
+            first = s
+            while first > 0 and clause[first - 1] == c:
+                first -= 1
+            last = e
+            while last + 1 < len(words) and clause[last + 1] == c:
+                last += 1
+            before, after = words[first:s], words[e + 1: last + 1]
+            r = max((k for k in range(first, s) if words[k] in reasons), default=None)
+            if r is not None and (not any(w in POSSIBLE for w in words[r + 1: last + 1])
+                                  or any(w in negs for w in words[r + 1: s])):
+                # named in a reason: "karena website sedang gangguan", "krn bpk gak bisa akses
+                # web"; but "karena invoice-nya bisa dilihat di website" offers it
+                continue
+            if any(w in failures for w in after) or (
+                    any(w in failures for w in before) and not any(w in frames for w in before)):
+                continue  # named in an excuse
+            if any(t.sent[a] == t.sent[s] and t.clause[a] == c for a, _ in purposes):
+                continue  # for another purpose than bills
+            if set(words[max(0, s - 3): s]) & PLACES:
+                continue  # the place of another step: "ketik IDPEL di kolom pencarian website"
+            if any(w in account for w in before + after) and (
+                    t.sent[s] in t.question or any(w in past for w in before)):
+                continue  # a question about an account
+            if self._negated(t, s, e, conds):
+                if (any(w in negs for w in after) and not any(w in negs for w in before)
+                        and before[-1:] not in (["di"], ["lewat"], ["melalui"], ["via"])):
+                    continue  # "website tidak bisa diakses": an excuse, not an offer denied
+                self._offer(add, DENIED, s, e, None, p.value)
+                continue
+            invited = any(w in invite for w in before) or any(
+                w in invite for w in words[first:last + 1])
+            if not invited and self._channel_question(t, s, first):
+                self._offer(add, ASKED, s, e, None, p.value)
+                continue
+            cond = _governing(t, s, conds)
+            self._offer(add, CONDITIONAL if cond else SAID, s, e, cond, p.value)
+
+    def _channel_question(self, t: Text, s: int, first: int) -> bool:
+        """"Sudah pernah cek lewat web PLN?", "Bapak punya aplikasi PLN Mobile?"."""
+        if self._asked(t, s):
+            return True
+        if t.sent[s] not in t.question:
+            return False
+        sentence = [w for k, w in enumerate(t.words) if t.sent[k] == t.sent[s]]
+        markers = self.set["past"] | {"biasanya", "biasa", "punya", "ada", "apa", "apakah",
+                                      "pakai", "menggunakan", "install", "instal", "menginstal"}
+        return any(w in markers for w in sentence[: max(1, s - first + 1)] + sentence[:3])
+
+    @staticmethod
+    def _offer(add, pol, s, e, cond, channel) -> None:
+        add("offer_channel", pol, s, e, cond, channel=channel)
+        if channel == "website":
+            add("website_step", pol, s, e, cond, step="4a")
+
+    # -------------------------------------------------------- asking for data
+    def _no_need(self, t: Text, s: int) -> bool:
+        c = t.clause[s]
+        return any(t.clause[a] == c or t.clause[b] == c for a, b, _ in self.no_need.find(t))
+
+    def _account_question(self, t: Text, s: int, e: int) -> bool:
+        """"Sudah punya akun?" asks; "karena Bapak belum punya akun, ..." tells; "sudah klik
+        Daftar Akun?" asks about a step."""
+        span = t.words[s: e + 1]
+        if any(w in ("klik", "tekan", "pilih", "tombol") for w in span):
+            return False
+        first = s
+        while first > 0 and t.clause[first - 1] == t.clause[s]:
+            first -= 1
+        if any(w in self.set["reasons"] for w in t.words[first:s]):
+            return False
+        sentence = [w for k, w in enumerate(t.words) if t.sent[k] == t.sent[s]]
+        return (t.sent[s] in t.question or "apakah" in sentence or sentence[-1:] == ["belum"]
+                or "belum" in t.words[e + 1: e + 4])
+
+    def _ask_fields(self, t: Text, conds, acts: list[Act], add) -> None:
+        """"Boleh minta IDPEL-nya?", "IDPEL nya brp?", "nomor HP tidak perlu disebutkan"."""
+        words, clause = t.words, t.clause
+        step_clauses = {t.clause[a.start] for a in acts if a.act == "website_step"}
+        confirmed = {(t.sent[a.start], a.slot("field")) for a in acts if a.act == "confirm_data"}
+        asked = {a.slot("field") for a in acts if a.act == "ask_data"}
+        frames = self.ask_frames
+        last_end = -1
+        for s, e, p in self.fields.find(t):
+            if s <= last_end:
+                continue
+            last_end = e
+            field_ = p.value
+            if field_ in asked or (t.sent[s], field_) in confirmed:
+                continue
+            if _inside(s, conds) or clause[s] in step_clauses:
+                continue
+            if field_ == "name" and s > 0 and words[s - 1] == "atas":
+                continue
+            if field_ == "address" and e + 1 < len(words) and words[e + 1] == "email":
+                continue
+            if self._no_need(t, s):
+                add("ask_data", DENIED, s, e, field=field_)
+                asked.add(field_)
+                continue
+            c = clause[s]
+            nxt = c + 1
+            near = [w for k, w in enumerate(words[max(0, s - 3): e + 4], start=max(0, s - 3))
+                    if clause[k] == c]
+            last_of_sentence = _last_clause_of_sentence(t, c) or (
+                any(clause[k] == nxt and t.sent[k] == t.sent[s] for k in range(len(words)))
+                and _last_clause_of_sentence(t, nxt))
+            question = t.sent[s] in t.question and last_of_sentence
+            if any(w in frames for w in near) or question:
+                add("ask_data", SAID, s, e, field=field_)
+                asked.add(field_)
+
+    # -------------------------------------------------------- website steps
+    def _steps(self, t: Text, conds, taken, acts, add) -> None:
+        hits = self.steps.find(t)
+        # the longest phrase wins where two overlap ("info tagihan listrik" is 4c, not 4-info)
+        chosen: list[tuple[int, int, Pattern]] = []
+        for s, e, p in sorted(hits, key=lambda h: (-(h[1] - h[0]), h[0])):
+            if any(not (e < a or s > b) for a, b, _ in chosen):
+                continue
+            chosen.append((s, e, p))
+        chosen.sort(key=lambda h: h[0])
+        registration_seen = False
+        mobile_sents = {t.sent[s] for s, _, p in self.channels.find(t) if p.value == "pln_mobile"}
+        web_sents = {t.sent[s] for s, _, p in self.channels.find(t) if p.value == "website"}
+        for s, e, p in chosen:
+            if any(a <= s <= b for a, b in taken):
+                continue
+            if t.sent[s] in mobile_sents and t.sent[s] not in web_sents:
+                continue  # steps in PLN Mobile, not on the website
+            if s > 0 and t.words[s - 1] in ("unit", "pelaksana", "pusat"):
+                continue  # "Unit Layanan Pelanggan" is an office, not the menu
+            step = p.value
+            if step == "4j" and any(w in self.set["cso_self"] for w in t.words[max(0, s - 2):s]):
+                continue  # "sy input idpel ...": the CSO's own work, not a step to do
+            if step in self.registration_steps and not self._negated(t, s, e, conds):
+                registration_seen = True
+            if step in self.login_steps and len(self.login_steps) == 2:
+                with_acc, after_reg = self.login_steps
+                sentence = t.words[max(0, s - 8): e + 6]
+                if registration_seen or any(w in ("didaftarkan", "terdaftar", "dibuat",
+                                                  "daftarkan", "tadi") for w in sentence):
+                    step = after_reg
+                else:
+                    step = with_acc
+            inside = [c for c in conds if c[0] <= s <= c[1]]
+            if inside:
+                # "kalau sudah punya akun": the condition; "setelah login, ketik IDPEL": a
+                # step referred back to, not given again
+                continue
+            got = self._polarity(t, s, e, conds)
+            if got is None:
+                continue
+            pol, cond = got
+            add("website_step", pol, s, e, cond, step=step)
+
+    # -------------------------------------------------------- amounts
+    def _amounts(self, t: Text, conds, add) -> None:
+        raw = t.raw
+        low = raw.lower()
+        found: list[tuple[int, int, int, bool]] = []  # start char, end char, value, unit
+        for m in AMOUNT.finditer(low):
+            rp, digits, dec, unit, an, rupiah = m.groups()
+            plain = re.sub(r"[.,]", "", digits)
+            grouped = digits != plain
+            if not (rp or unit or rupiah or grouped):
+                continue
+            if NOT_MONEY_AFTER.match(low, m.end()):
+                continue
+            if not rp and not unit and not rupiah and len(plain) > 9:
+                continue
+            value = float(f"{int(plain)}.{dec}") if dec else float(int(plain))
+            if unit:
+                if dec is None and grouped and "," in digits and len(digits.split(",")[-1]) != 3:
+                    pass
+                if not grouped and "," in m.group(2):
+                    pass
+                # "1,2 juta": the regex took "1" and decimals "2"
+                value = value * UNITS[unit]
+            found.append((m.start(), m.end(), int(round(value)), bool(unit or an)))
+        # "1,2 juta" read as digits "1" + ",2" decimals above; words next
+        i = 0
+        words = t.lower
+        while i < len(words):
+            got = words_number(words, i)
+            if got is None:
+                i += 1
+                continue
+            value, j = got
+            is_money = (j < len(words) and words[j] in ("rupiah", "rp")) or any(
+                w in _BIG for w in words[i:j])
+            if is_money and value >= 1000 and j - i >= 2:
+                found.append((t.spans[i][0], t.spans[j - 1][1], value, False))
+            i = max(j, i + 1)
+        for a, b, value, unit in found:
+            s = t.word_at(a)
+            e = max(s, t.word_at(b - 1))
+            before = " ".join(t.lower[max(0, s - 3): s])
+            after = t.lower[e + 1] if e + 1 < len(t.lower) else ""
+            approx = bool(re.search(r"sekitar|kurang lebih|kira|kisaran|hampir|lebih dari|±|"
+                                    r"sktr|kurleb", before)) or raw[max(0, a - 2):a].strip() == "±"
+            approx = approx or t.lower[e].endswith("an") and t.lower[e] in ("ribuan", "jutaan")
+            approx = approx or after in ("an", "lebih", "an-an")
+            month = next((w for w in t.lower[max(0, s - 6): e + 6] if w in MONTHS), None)
+            pol = DENIED if self._negated(t, s, e, conds) else SAID
+            slots: dict[str, Any] = {"amount": value, "approximate": approx}
+            if month:
+                slots["month"] = month
+            add("state_amount", pol, s, e, **slots)
+
+    # -------------------------------------------------------- confirming data
+    def _confirm(self, t: Text, acts: list[Act], add) -> None:
+        """Data read back for confirmation: a value (12 digits, an e-mail address, 08...,
+        "a.n. Budi", "Jl. Melati No. 12") with "benar/betul/sesuai/...?", a question, or "ya"
+        right after it."""
+        raw = t.raw
+        step_clauses = {t.clause[a.start] for a in acts if a.act == "website_step"}
+        found: list[tuple[str, int, int]] = []  # field, first word, last word
+        taken: list[tuple[int, int]] = []
+        for field_, rx in (("email", EMAIL), ("phone", PHONE), ("idpel", DIGITS12),
+                           ("meter", DIGITS11)):
+            for m in rx.finditer(raw):
+                if any(a <= m.start() < b for a, b in taken):
+                    continue
+                taken.append(m.span())
+                found.append((field_, t.word_at(m.start()), t.word_at(m.end() - 1)))
+        found.extend(self._spelled(t))
+        found.extend(self._names(t))
+        found.extend(self._addresses(t))
+        for field_, s, e in found:
+            if field_ == "idpel" and t.clause[s] in step_clauses:
+                continue  # "ketik IDPEL 5321... di kolom pencarian"
+            if self._confirmed(t, s, e):
+                add("confirm_data", SAID, s, e, field=field_)
+
+    def _confirmed(self, t: Text, s: int, e: int) -> bool:
+        markers = self.set["confirm_markers"]
+        if t.sent[s] in t.question:
+            return True
+        sents = {t.sent[s] - 1, t.sent[s], t.sent[s] + 1, t.sent[s] + 2}
+        if any(w in markers for k, w in enumerate(t.words) if t.sent[k] in sents):
+            return True
+        after = t.words[e + 1: e + 3]
+        return "ya" in after[:1] or (after[:1] in (["a"], ["atas"]) and "ya" in t.words[e + 1: e + 7])
+
+    def _spelled(self, t: Text) -> list[tuple[str, int, int]]:
+        """Digits said as words ("lima tiga dua satu ...") and spelled addresses ("... at
+        example dot co dot id")."""
+        out = []
+        words = t.lower
+        i = 0
+        while i < len(words):
+            j = i
+            digits = []
+            while j < len(words) and (words[j] in _DIGITS or words[j] == "nol" or words[j].isdigit()
+                                      and len(words[j]) <= 4):
+                digits.append(words[j])
+                j += 1
+            n = sum(len(w) if w.isdigit() else 1 for w in digits)
+            if n >= 10 and any(not w.isdigit() for w in digits):
+                field_ = "phone" if digits[:2] == ["nol", "delapan"] else (
+                    "idpel" if n == 12 else "meter" if n == 11 else "phone")
+                out.append((field_, i, j - 1))
+            i = max(j, i + 1)
+        for i in t.index.get("at", []):
+            if "dot" in words[i: i + 6] and i > 0:
+                out.append(("email", max(0, i - 3), i + 3))
+        return out
+
+    def _names(self, t: Text) -> list[tuple[str, int, int]]:
+        """"atas nama Budi Santoso", "a.n. Ratna Sari", "dengan Bapak Agus ya?"."""
+        out = []
+        words, raw = t.lower, t.raw
+        hon = self.set["honorifics"]
+        for i, w in enumerate(words):
+            k = None
+            if w == "atas" and i + 1 < len(words) and words[i + 1] == "nama":
+                k = i + 2
+            elif w == "a" and i + 1 < len(words) and words[i + 1] == "n":
+                k = i + 2
+            elif w in ("dengan", "dgn", "dg") and i + 2 < len(words) and words[i + 1] in hon:
+                k = i + 2
+            if k is None or k >= len(words):
+                continue
+            while k < len(words) and words[k] in hon:
+                k += 1
+            if k >= len(words) or words[k] in ("siapa", "saya", "kami"):
+                continue
+            if not raw[t.spans[k][0]].isupper():
+                continue
+            end = k
+            while end + 1 < len(words) and raw[t.spans[end + 1][0]].isupper() and (
+                    t.sent[end + 1] == t.sent[k]):
+                end += 1
+            out.append(("name", i, end))
+        return out
+
+    def _addresses(self, t: Text) -> list[tuple[str, int, int]]:
+        out = []
+        marks = {"jl", "jalan", "perum", "perumahan", "blok", "rt", "rw", "gg", "gang", "kel",
+                 "kelurahan", "kec", "kecamatan", "komplek", "kompleks", "desa", "dusun"}
+        for s, e, p in self.fields.find(t):
+            if p.value != "address":
+                continue
+            sent = [k for k in range(len(t.words)) if t.sent[k] == t.sent[s]]
+            if any(t.lower[k] in marks for k in sent if k > e):
+                out.append(("address", s, sent[-1]))
+        return out
+
+    # -------------------------------------------------------- another language
+    def _language(self, t: Text, add) -> None:
+        words = [w for w in t.lower if not w.isdigit()]
+        if len(words) >= 4:
+            eng = sum(1 for w in words if w in self.set["english"])
+            ind = sum(1 for w in words if w in self.set["indonesian"])
+            if eng >= 0.6 * len(words) and ind <= 1:
+                add("unprofessional", SAID, 0, len(t.words) - 1, kind="other_language")
+                return
+        caps = [w for w in CAPS.findall(t.raw) if w not in self.set["caps_ok"]]
+        if len(caps) >= 3 and len(caps) >= 0.5 * len(t.words):
+            add("unprofessional", SAID, 0, len(t.words) - 1, kind="rude")
+
+    # -------------------------------------------------------- checks on phrase acts
+    def _forward_ok(self, t: Text, s: int, e: int, target: str) -> bool:
+        sent = t.sent[s]
+        window = [w for k, w in enumerate(t.words) if t.sent[k] == sent]
+        if any(w in self.set["not_forwarded"] for w in window):
+            return False
+        if target == "keluhan":
+            # "laporan sudah kami buat" forwards only with a target: a complaint or the Unit
+            return any(w in self.set["forward_targets"] for w in window) and not (
+                "closed" in window)
+        return True
+
+    def _cso_self(self, t: Text, s: int, e: int) -> bool:
+        first = s
+        c = t.clause[s]
+        while first > 0 and t.clause[first - 1] == c:
+            first -= 1
+        return any(w in self.set["cso_self"] for w in t.words[first:s]) and not any(
+            w in ("unit", "ulp", "up3", "petugas", "pihak", "kantor") for w in t.words[first:e + 1])
+
+
+def _inside(i: int, conds) -> bool:
+    return any(a <= i <= b for a, b, _ in conds)
+
+
+def _governing(t: Text, i: int, conds) -> dict[str, bool] | None:
+    """The condition over word i: a condition earlier in the same sentence. Returns None when
+    there is none or it does not limit the act ("kalau mau")."""
+    best = None
+    for a, b, cond in conds:
+        if b < i and t.sent[a] == t.sent[i]:
+            best = cond
+    return best
+
+
+def _last_clause_of_sentence(t: Text, c: int) -> bool:
+    idx = [k for k, cl in enumerate(t.clause) if cl == c]
+    if not idx:
+        return False
+    last = idx[-1]
+    return last + 1 >= len(t.words) or t.sent[last + 1] != t.sent[last]
+
+
+def _settle_email(acts: list[Act], t: Text) -> list[Act]:
+    """"Bisa pakai email lain" advises; "punya email lain?" asks for one."""
+    advice = [a for a in acts if a.act == "email_used_advice" and a.slot("option") == "other_email"]
+    asks = [a for a in acts if a.act == "ask_data" and a.slot("field") == "email"]
+    out = []
+    for a in acts:
+        if a in asks and any(t.sent[b.start] == t.sent[a.start] for b in advice) and (
+                t.sent[a.start] not in t.question):
+            continue
+        if a in advice and t.sent[a.start] in t.question and any(
+                t.sent[b.start] == t.sent[a.start] for b in asks):
+            continue
+        out.append(a)
+    return out
+
+
+def _settle(acts: list[Act]) -> list[Act]:
+    """Acts that only make sense together: a greeting in a farewell belongs to the close;
+    a close in an opening ("terima kasih telah menghubungi PLN 123, dengan Rina, ada yang bisa
+    dibantu?") is no close."""
+    names = {a.act for a in acts}
+    opening = "introduce" in names
+    out = []
+    close_at = min((a.start for a in acts if a.act == "close"), default=None)
+    for a in acts:
+        if a.act == "close" and opening:
+            continue
+        if a.act == "greet" and close_at is not None and not opening and a.start > close_at:
+            continue
+        out.append(a)
+    return out
+
+
+def _dedupe(acts: list[Act]) -> list[Act]:
+    seen: set[tuple] = set()
+    out = []
+    for a in sorted(acts, key=lambda a: (a.start, a.end)):
+        k = a.key
+        if k in seen:
+            continue
+        seen.add(k)
+        out.append(a)
+    return out
+
+
+def read_replies(reader: ActReader, replies: Sequence[str]) -> list[list[Act]]:
+    return [reader.read(r) for r in replies]
+
+
+__all__ = ["ACTS", "ACT_LABELS", "Act", "ActReader", "KEY_SLOTS", "POLARITIES",
+           "POLARITY_LABELS", "words_number"]
