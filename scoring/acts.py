@@ -338,15 +338,21 @@ class ActReader:
             "cso_self": frozenset(self._canon_all(lex.cso_self)),
             "not_forwarded": frozenset(self._canon_all(lex.not_forwarded)),
             "forward_targets": frozenset(self._canon_all(lex.forward_targets)),
+            "complaint_words": frozenset(self._canon_all(lex.complaint_words)),
+            "unit_words": frozenset(self._canon_all(lex.unit_words)),
             "confirm_markers": frozenset(self._canon_all(lex.confirm_markers)),
             "caps_ok": frozenset(w.upper() for w in lex.caps_allowed),
             "honorifics": frozenset(w.lower() for w in lex.honorifics),
+            "polite": frozenset(self._canon_all(lex.polite_prefix)),
+            "regional": frozenset(w.lower() for w in lex.regional_words),
         }
         self.channels = Matcher(x for v, ps in lex.channels.items() for p in ps for x in c(p, v))
         self.phrases = {
             act: Matcher(x for v, ps in by_value.items() for p in ps for x in c(p, v))
             for act, by_value in lex.phrases.items()
         }
+        self.openers = Matcher(x for p in lex.openers for x in c(p, "-"))
+        self.apologies = Matcher(x for p in lex.apologies for x in c(p, "-"))
         self.fields = Matcher(x for v, ps in lex.data_fields.items() for p in ps for x in c(p, v))
         self.no_need = Matcher(x for p in lex.no_need for x in c(p, "-"))
         self.purposes = Matcher(x for p in lex.other_purposes for x in c(p, "-"))
@@ -372,7 +378,8 @@ class ActReader:
             vocab.extend(step.cues)
         for ps in lex.data_fields.values():
             vocab.extend(ps)
-        vocab.extend(lex.ask_frames + lex.no_need + lex.other_purposes)
+        vocab.extend(lex.ask_frames + lex.no_need + lex.other_purposes + lex.openers
+                     + lex.apologies)
         vocab.extend(lex.offer_frames + lex.failures + lex.account_words + lex.negators
                      + lex.conditions + lex.reasons + lex.question_markers + lex.invitations)
         return [v.replace("|", " ").replace("(", " ").replace(")", " ") for v in vocab]
@@ -536,6 +543,18 @@ class ActReader:
             i = end + 1
         return out
 
+    def _will_condition(self, t: Text, i: int, conds) -> bool:
+        """A condition on the customer's wish ("kalau Ibu ingin berhenti, kami buatkan
+        laporan"): an offer stays an offer, but a forward or a promise is only possible."""
+        for a, b, cond in conds:
+            if b < i and t.sent[a] == t.sent[i] and cond is None and not (
+                    t.words[a] in self.set["temporal_markers"]):
+                span = t.words[a: b + 1]
+                if any(w in self.set["will"] - {"sudah", "udah", "selesai", "berhasil",
+                                                 "sukses", "bisa"} for w in span):
+                    return True
+        return False
+
     def _negated(self, t: Text, start: int, end: int, conds) -> bool:
         words, clause = t.words, t.clause
         neg, neutral = self.set["negators"], self.set["neutral"]
@@ -545,7 +564,10 @@ class ActReader:
                 return True
         c = clause[start]
         j = start - 1
+        cso = self.set["cso_self"]
         while j >= 0 and clause[j] == c:
+            if words[j] in cso and j > 0 and words[j - 1] not in neg:
+                break  # a new subject: "invoice tidak diterima, KAMI catat ..."
             if words[j] in neg and not _inside(j, conds):
                 nxt = words[j + 1] if j + 1 < len(words) else ""
                 if nxt in neutral or nxt in ("hanya", "cuma", "saja"):
@@ -641,8 +663,15 @@ class ActReader:
                     if pol == DENIED:
                         continue
                     pol, cond = SAID, None
-                if act == "announce_forward" and not self._forward_ok(t, s, e, p.value):
-                    continue
+                if act == "announce_forward":
+                    if not self._forward_ok(t, s, e, p.value):
+                        continue
+                    if any(w in ("sebelum", "sblm") for w in t.words[max(0, s - 3):s]):
+                        continue  # "sebelum kami teruskan, ...": not forwarded (yet)
+                if act in ("announce_forward", "promise_contact") and pol == SAID:
+                    will = self._will_condition(t, s, conds)
+                    if will:
+                        pol, cond = CONDITIONAL, {}
                 if act == "promise_contact" and self._cso_self(t, s, e):
                     continue
                 if act == "email_used_advice" and pol == DENIED:
@@ -663,13 +692,34 @@ class ActReader:
         self._confirm(t, acts, add)
         self._ask_fields(t, conds, acts, add)
         self._language(t, add)
+        self._apology(t, acts, add)
+        acts = self._forward_targets(t, acts)
+        acts = self._settle_context(t, acts)
         return _dedupe(_settle(_settle_email(acts, t)))
 
     # -------------------------------------------------------- "dengan Rina"
     def _introduce(self, t: Text, acts: list[Act], add) -> None:
+        raw, hon = t.raw, self.set["honorifics"]
+        vocab = self.reader.vocab
+        greet_sents = {t.sent[a.start] for a in acts if a.act in ("greet", "introduce")}
+        for i, w in enumerate(t.lower):
+            if w not in ("saya", "sy", "aku") or i + 1 >= len(t.words):
+                continue
+            k = i + 1
+            nxt = t.lower[k]
+            if t.sent[k] != t.sent[i] or nxt in hon or nxt.isdigit() or len(nxt) < 3:
+                continue
+            if t.words[k] in vocab or nxt in self.set["indonesian"] or nxt in vocab:
+                continue
+            follow = t.lower[k + 1] if k + 1 < len(t.lower) else ""
+            ends = k + 1 >= len(t.words) or t.clause[k + 1] != t.clause[k]
+            if not (raw[t.spans[k][0]].isupper() or t.sent[i] in greet_sents or ends
+                    or follow in ("dari", "cso", "pln", "yang", "yg", "di")):
+                continue
+            add("introduce", SAID, i, k, name=raw[t.spans[k][0]: t.spans[k][1]])
+            return
         if any(a.act == "introduce" for a in acts):
             return
-        raw, hon = t.raw, self.set["honorifics"]
         for i in t.index.get("dengan", []):
             if i + 1 >= len(t.words) or t.sent[i + 1] != t.sent[i]:
                 continue
@@ -681,7 +731,7 @@ class ActReader:
                 continue
             if "siapa" in t.words[i: i + 5]:
                 continue
-            add("introduce", SAID, i, k)
+            add("introduce", SAID, i, k, name=raw[t.spans[k][0]: t.spans[k][1]])
             return
 
     # -------------------------------------------------------- channel offers
@@ -769,8 +819,10 @@ class ActReader:
         """"Sudah punya akun?" asks; "karena Bapak belum punya akun, ..." tells; "sudah klik
         Daftar Akun?" asks about a step."""
         span = t.words[s: e + 1]
-        if any(w in ("klik", "tekan", "pilih", "tombol") for w in span):
-            return False
+        sentence = [w for k, w in enumerate(t.words) if t.sent[k] == t.sent[s]]
+        if any(w in ("klik", "tekan", "pilih", "tombol") for w in span) or any(
+                w in ("login", "masuk", "notifikasi", "email") for w in sentence):
+            return False  # a question about a step or an error, not about having an account
         first = s
         while first > 0 and t.clause[first - 1] == t.clause[s]:
             first -= 1
@@ -787,6 +839,12 @@ class ActReader:
         confirmed = {(t.sent[a.start], a.slot("field")) for a in acts if a.act == "confirm_data"}
         asked = {a.slot("field") for a in acts if a.act == "ask_data"}
         frames = self.ask_frames
+        # a sentence that asks for one field asks for the others it lists ("mohon sebutkan
+        # nama dan IDPEL"), and a list after "mohon informasikan:" too
+        ask_sents = {t.sent[a.start] for a in acts if a.act == "ask_data" and a.polarity == SAID}
+        for k, w in enumerate(t.words):
+            if w in frames and t.raw[t.spans[k][1]:].lstrip()[:1] == ":":
+                ask_sents.update(range(t.sent[k], t.sent[k] + 6))
         last_end = -1
         for s, e, p in self.fields.find(t):
             if s <= last_end:
@@ -813,9 +871,12 @@ class ActReader:
                 any(clause[k] == nxt and t.sent[k] == t.sent[s] for k in range(len(words)))
                 and _last_clause_of_sentence(t, nxt))
             question = t.sent[s] in t.question and last_of_sentence
-            if any(w in frames for w in near) or question:
+            if any(w in frames for w in near) or question or t.sent[s] in ask_sents:
                 add("ask_data", SAID, s, e, field=field_)
                 asked.add(field_)
+                ask_sents.add(t.sent[s])
+                if t.raw[t.spans[e][1]:].lstrip().startswith(":") or _ends_with_colon(t, s):
+                    ask_sents.update(range(t.sent[s] + 1, t.sent[s] + 6))
 
     # -------------------------------------------------------- website steps
     def _steps(self, t: Text, conds, taken, acts, add) -> None:
@@ -1020,7 +1081,8 @@ class ActReader:
         if len(words) >= 4:
             eng = sum(1 for w in words if w in self.set["english"])
             ind = sum(1 for w in words if w in self.set["indonesian"])
-            if eng >= 0.6 * len(words) and ind <= 1:
+            regional = sum(1 for w in words if w in self.set["regional"])
+            if (eng >= 0.6 * len(words) and ind <= 1) or regional >= 2:
                 add("unprofessional", SAID, 0, len(t.words) - 1, kind="other_language")
                 return
         caps = [w for w in CAPS.findall(t.raw) if w not in self.set["caps_ok"]]
@@ -1028,6 +1090,72 @@ class ActReader:
             add("unprofessional", SAID, 0, len(t.words) - 1, kind="rude")
 
     # -------------------------------------------------------- checks on phrase acts
+    def _apology(self, t: Text, acts: list[Act], add) -> None:
+        if any(a.act == "empathy" for a in acts):
+            return
+        if any(a.act == "unprofessional" for a in acts):
+            return
+        polite, negs = self.set["polite"], self.set["negators"]
+        for s, e, _ in self.apologies.find(t):
+            sentence = [(k, w) for k, w in enumerate(t.words) if t.sent[k] == t.sent[s] and k > e]
+            nxt = [w for k, w in sentence[:3]]
+            if any(w in polite for w in nxt):
+                continue  # "maaf, boleh minta IDPEL?": a polite prefix
+            if t.sent[s] in t.question and any(w in ("bisa", "boleh", "mohon", "can", "could")
+                                               for _, w in sentence):
+                continue  # "mohon maaf suara Bapak putus-putus, bisa diulang?"
+            rest = [w for _, w in sentence]
+            if "karena" not in rest and any(
+                    w in negs and i + 1 < len(rest) and rest[i + 1] in POST_MODALS
+                    for i, w in enumerate(rest)):
+                continue  # "mohon maaf, invoice tidak bisa ...": a policy, not empathy
+            add("empathy", SAID, s, e)
+            return
+
+    def _settle_context(self, t: Text, acts: list[Act]) -> list[Act]:
+        """What a phrase means by the reply around it: PLN 123 named in an opening
+        introduces, in a farewell it closes; "mohon ditunggu, Bapak akan dihubungi" is no hold;
+        the nearest PLN office in a forward is no advice."""
+        named = any(a.act == "introduce" and a.slot("name") for a in acts)
+        starts_greeting = any(a.act == "greet" and a.start <= 1 for a in acts)
+        opening = named or bool(self.openers.find(t)) or starts_greeting
+        promise_sents = {t.sent[a.start] for a in acts
+                         if a.act in ("promise_contact", "announce_forward")}
+        out = []
+        for a in acts:
+            if a.act == "close" and opening and not any(
+                    x.act == "ask_more" for x in acts):
+                continue
+            if a.act == "introduce" and not a.slot("name") and not opening:
+                continue
+            if a.act == "hold" and (t.sent[a.start] in promise_sents or any(
+                    w in self.set["cso_self"] for w in t.words[max(0, a.start - 1): a.start])):
+                continue
+            if (a.act == "email_used_advice" and a.slot("option") == "office"
+                    and t.sent[a.start] in promise_sents):
+                continue
+            out.append(a)
+        return out
+
+    def _forward_targets(self, t: Text, acts: list[Act]) -> list[Act]:
+        """One forward, its targets from the sentence: "laporan keluhan ke Unit" is both a
+        KELUHAN report and a forward to the Unit; "kami teruskan" alone goes to the Unit."""
+        out = []
+        for a in acts:
+            if a.act != "announce_forward":
+                out.append(a)
+                continue
+            sent = {w for k, w in enumerate(t.words) if t.sent[k] == t.sent[a.start]}
+            targets = set()
+            if sent & self.set["complaint_words"]:
+                targets.add("keluhan")
+            if sent & self.set["unit_words"] or not targets:
+                targets.add("unit")
+            for target in sorted(targets):
+                slots = tuple((k, target if k == "target" else v) for k, v in a.slots)
+                out.append(Act(a.act, a.polarity, slots, a.start, a.end, a.evidence))
+        return out
+
     def _forward_ok(self, t: Text, s: int, e: int, target: str) -> bool:
         sent = t.sent[s]
         window = [w for k, w in enumerate(t.words) if t.sent[k] == sent]
@@ -1060,6 +1188,11 @@ def _governing(t: Text, i: int, conds) -> dict[str, bool] | None:
         if b < i and t.sent[a] == t.sent[i]:
             best = cond
     return best
+
+
+def _ends_with_colon(t: Text, i: int) -> bool:
+    last = max(k for k in range(len(t.words)) if t.sent[k] == t.sent[i])
+    return t.raw[t.spans[last][1]:].lstrip()[:1] == ":"
 
 
 def _last_clause_of_sentence(t: Text, c: int) -> bool:

@@ -47,6 +47,10 @@ def service_note(sop: Sop | None) -> str:
     """What the service standard asks for, without the "Standar layanan pelatihan, bukan teks
     SOP:" it begins with (SERVICE_MARK says that, in bold, before it)."""
     standard = sop.service_standard if sop is not None else None
-    if standard is None:
-        return ""
-    return _NOTE_LEAD.sub("", " ".join(standard.note.split()), count=1)
+    return note_body(standard.note) if standard is not None else ""
+
+
+def note_body(note: str) -> str:
+    """A service standard note without its leading "Standar layanan pelatihan, bukan teks SOP:"."""
+    body = _NOTE_LEAD.sub("", " ".join(str(note).split()), count=1)
+    return body[:1].upper() + body[1:]

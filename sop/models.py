@@ -131,6 +131,12 @@ class ActLexicon(Model):
     temporal_markers: Words = []
     confirm_markers: Words = []
     forward_targets: Words = []
+    complaint_words: Words = []
+    openers: Words = []
+    apologies: Words = []
+    polite_prefix: Words = []
+    regional_words: Words = []
+    unit_words: Words = []
     english_words: Words = []
     indonesian_words: Words = []
     channels: dict[Literal["website", "pln_mobile"], Words] = Field(min_length=1)
