@@ -289,6 +289,11 @@ def words_number(words: Sequence[str], i: int) -> tuple[int, int] | None:
 CONSEQUENCE = frozenset({"bisa", "dapat", "silakan", "maka", "nanti", "langsung", "cukup",
                          "tinggal", "harus", "wajib", "akan", "boleh", "mohon"})
 
+# After "kalau belum/sudah", these continue the condition ("kalau belum punya akun").
+ELLIPSIS_OK = frozenset({"punya", "memiliki", "ada", "pernah", "terdaftar", "daftar", "bisa",
+                         "berhasil", "login", "masuk", "menerima", "dapat", "mendaftar",
+                         "registrasi", "selesai", "verifikasi", "terverifikasi", "bapak", "ibu",
+                         "kakak", "anda", "juga", "mau", "ingin", "tahu"})
 # Modals of possibility: in a reason clause they still offer ("karena bisa dilihat di web").
 POSSIBLE = frozenset({"bisa", "dapat", "tersedia", "bs", "boleh", "silakan", "cukup", "tinggal"})
 # Nouns of a place inside the site: "kolom pencarian website" is no offer of the website.
@@ -344,6 +349,7 @@ class ActReader:
             "caps_ok": frozenset(w.upper() for w in lex.caps_allowed),
             "honorifics": frozenset(w.lower() for w in lex.honorifics),
             "polite": frozenset(self._canon_all(lex.polite_prefix)),
+            "past_context": frozenset(self._canon_all(lex.past_context)),
             "regional": frozenset(w.lower() for w in lex.regional_words),
         }
         self.channels = Matcher(x for v, ps in lex.channels.items() for p in ps for x in c(p, v))
@@ -475,9 +481,11 @@ class ActReader:
         while i < n:
             w = words[i]
             is_marker = (w in conds or w in self.set["temporal_markers"]
-                         or (w == "untuk" and i + 1 < n and words[i + 1] == "yang"))
-            if is_marker and i > 0 and words[i - 1] in ("bagaimana", "gimana", "gmn", "gmana",
-                                                          "bgmn", "gimna"):
+                         or (w == "untuk" and i + 1 < n and words[i + 1] == "yang")
+                         or (w == "yang" and i + 1 < n and words[i + 1] in ("belum", "sudah")
+                             and any(x in account for x in words[i + 2: i + 5])))
+            if is_marker and {"bagaimana", "gimana", "gmn", "gmana", "bgmn", "gimna"} & set(
+                    words[max(0, i - 3): i]):
                 is_marker = False  # "bagaimana kalau dicoba lewat website?" proposes
             if is_marker and i + 1 < n and words[i + 1] in ("itu", "ini", "tersebut"):
                 is_marker = False  # "setelah itu": then
@@ -488,6 +496,16 @@ class ActReader:
             end = i
             has_account = has_neg = has_email_used = will = insist = False
             done_account = False
+            if (i + 1 < n and words[i + 1] in ("belum", "sudah", "tidak") and (
+                    i + 2 >= n or clause[i + 2] != clause[i] or words[i + 2] not in ELLIPSIS_OK)):
+                # "kalau belum(,) klik Daftar Akun": the condition is one word long
+                neg_ = words[i + 1] != "sudah"
+                ctx = any(x in account for x in words[:i])
+                out.append((i, i + 1, {"has_account": not neg_} if ctx else None))
+                if ctx:
+                    last_account = not neg_
+                i += 2
+                continue
             while j < n and clause[j] == clause[i] and j - i <= 9:
                 x = words[j]
                 if x in account:
@@ -763,6 +781,17 @@ class ActReader:
             while last + 1 < len(words) and clause[last + 1] == c:
                 last += 1
             before, after = words[first:s], words[e + 1: last + 1]
+            if any(w in account for w in before + after) and (
+                    t.sent[s] in t.question or any(w in past for w in before)):
+                continue  # a question about an account
+            invited = any(w in invite for w in words[first:last + 1])
+            if not invited and self._channel_question(t, s, first) and any(
+                    w in past for w in before):
+                self._offer(add, ASKED, s, e, None, p.value)  # "sudah dicoba di web ...?"
+                continue
+            y = max((k for k in range(first, s) if words[k] in ("yang", "yg")), default=None)
+            if y is not None and any(w in negs for w in words[y:s]):
+                continue  # "email yang belum pernah didaftarkan di website": a description
             r = max((k for k in range(first, s) if words[k] in reasons), default=None)
             if r is not None and (not any(w in POSSIBLE for w in words[r + 1: last + 1])
                                   or any(w in negs for w in words[r + 1: s])):
@@ -898,6 +927,8 @@ class ActReader:
                 continue  # steps in PLN Mobile, not on the website
             if s > 0 and t.words[s - 1] in ("unit", "pelaksana", "pusat"):
                 continue  # "Unit Layanan Pelanggan" is an office, not the menu
+            if any(w in self.set["past_context"] for w in t.words[max(0, s - 3): s]):
+                continue  # "saat mendaftar di website": what happened, not a step
             step = p.value
             if step == "4j" and any(w in self.set["cso_self"] for w in t.words[max(0, s - 2):s]):
                 continue  # "sy input idpel ...": the CSO's own work, not a step to do
@@ -906,8 +937,14 @@ class ActReader:
             if step in self.login_steps and len(self.login_steps) == 2:
                 with_acc, after_reg = self.login_steps
                 sentence = t.words[max(0, s - 8): e + 6]
-                if registration_seen or any(w in ("didaftarkan", "terdaftar", "dibuat",
-                                                  "daftarkan", "tadi") for w in sentence):
+                cond = _governing(t, s, conds) or {}
+                if cond.get("has_account") is True or (
+                        {"terdaftar", "punya", "memiliki"} & set(t.words[max(0, s - 8): s])
+                        and not registration_seen):
+                    step = with_acc  # "kalau sudah punya akun, login", "karena sudah terdaftar"
+                elif registration_seen or cond.get("has_account") is False or any(
+                        w in ("didaftarkan", "dibuat", "daftarkan", "tadi", "barusan", "baru")
+                        for w in sentence):
                     step = after_reg
                 else:
                     step = with_acc

@@ -133,6 +133,7 @@ class ActLexicon(Model):
     forward_targets: Words = []
     complaint_words: Words = []
     openers: Words = []
+    past_context: Words = []
     apologies: Words = []
     polite_prefix: Words = []
     regional_words: Words = []
