@@ -1232,12 +1232,22 @@ def _ends_with_colon(t: Text, i: int) -> bool:
     return t.raw[t.spans[last][1]:].lstrip()[:1] == ":"
 
 
+TRAILING = frozenset({"pak", "bapak", "bu", "ibu", "kak", "kakak", "mas", "mbak", "ya", "yah",
+                      "dong", "nih", "deh", "sih", "ka", "gan", "sis", "bos", "om", "tante"})
+
+
 def _last_clause_of_sentence(t: Text, c: int) -> bool:
+    """Clause c ends its sentence (but for a trailing "Pak?", "ya Bu?")."""
     idx = [k for k, cl in enumerate(t.clause) if cl == c]
     if not idx:
         return False
     last = idx[-1]
-    return last + 1 >= len(t.words) or t.sent[last + 1] != t.sent[last]
+    k = last + 1
+    while k < len(t.words) and t.sent[k] == t.sent[last]:
+        if t.words[k] not in TRAILING:
+            return False
+        k += 1
+    return True
 
 
 def _settle_email(acts: list[Act], t: Text) -> list[Act]:
