@@ -70,10 +70,14 @@ PHONE = re.compile(r"(?<!\d)(?:\+?62|0)8\d{1,3}[\s-]?\d{3,4}[\s-]?\d{3,5}(?!\d)"
 DIGITS12 = re.compile(r"(?<![\d.,])\d(?:[\s.-]?\d){11}(?![\d.,]?\d)")
 DIGITS11 = re.compile(r"(?<![\d.,])\d{11}(?!\d)")
 AMOUNT = re.compile(
-    r"(?<![\w.,])(rp\.?\s*)?(\d{1,3}(?:[.,]\d{3})+|\d+)(?:,(\d{1,2})(?!\d)|,-|\.-)?"
+    r"(?<![\w.,])(rp\.?\s*)?(\d{1,3}(?:[.,]\d{3})+|\d+[.,]\d{1,2}(?=\s*(?:ribu|rb|k|juta|jt)\b)"
+    r"|\d+)(?:,(\d{1,2})(?!\d)|,-|\.-)?"
     r"(?:\s*(ribu|rb|k|juta|jt)(an)?\b)?(\s*rupiah)?",
     re.IGNORECASE,
 )
+NOT_BILL_AFTER = re.compile(r"\s*(per\b|/\s*kwh)", re.IGNORECASE)
+MONEY_WORDS = frozenset({"tagihan", "tagihannya", "bayar", "dibayar", "pembayaran", "total",
+                         "jumlah", "sebesar", "biaya", "rekening", "nominal", "tunggakan"})
 NOT_MONEY_AFTER = re.compile(r"\s*(va|kva|kwh|watt|w|volt|digit|angka|hari|jam|menit|x|kali)\b",
                              re.IGNORECASE)
 UNITS = {"ribu": 1_000, "rb": 1_000, "k": 1_000, "juta": 1_000_000, "jt": 1_000_000}
@@ -966,12 +970,17 @@ class ActReader:
         found: list[tuple[int, int, int, bool]] = []  # start char, end char, value, unit
         for m in AMOUNT.finditer(low):
             rp, digits, dec, unit, an, rupiah = m.groups()
+            if unit and re.fullmatch(r"\d+[.,]\d{1,2}", digits):
+                whole, frac = re.split(r"[.,]", digits)
+                digits, dec = whole, frac  # "1.5jt", "1,2 juta"
             plain = re.sub(r"[.,]", "", digits)
             grouped = digits != plain
             if not (rp or unit or rupiah or grouped):
                 continue
-            if NOT_MONEY_AFTER.match(low, m.end()):
+            if NOT_MONEY_AFTER.match(low, m.end()) or NOT_BILL_AFTER.match(low, m.end()):
                 continue
+            if not (rp or unit or rupiah) and not MONEY_WORDS & set(t.lower):
+                continue  # "stand meter 12.340": a number, not money
             if not rp and not unit and not rupiah and len(plain) > 9:
                 continue
             value = float(f"{int(plain)}.{dec}") if dec else float(int(plain))
@@ -994,8 +1003,13 @@ class ActReader:
             value, j = got
             is_money = (j < len(words) and words[j] in ("rupiah", "rp")) or any(
                 w in _BIG for w in words[i:j])
-            if is_money and value >= 1000 and j - i >= 2:
-                found.append((t.spans[i][0], t.spans[j - 1][1], value, False))
+            approx_words = j < len(words) and words[j] in ("ribuan", "jutaan")
+            if approx_words:
+                value *= 1000 if words[j] == "ribuan" else 1_000_000
+                j += 1
+                is_money = True
+            if is_money and value >= 1000 and (j - i >= 2 or words[i] in ("sejuta", "seribu")):
+                found.append((t.spans[i][0], t.spans[j - 1][1], value, approx_words))
             i = max(j, i + 1)
         for a, b, value, unit in found:
             s = t.word_at(a)
@@ -1115,11 +1129,12 @@ class ActReader:
     # -------------------------------------------------------- another language
     def _language(self, t: Text, add) -> None:
         words = [w for w in t.lower if not w.isdigit()]
-        if len(words) >= 4:
+        if len(words) >= 3:
+            # names, numbers and "www.pln.co.id" are neither language: count known words only
             eng = sum(1 for w in words if w in self.set["english"])
             ind = sum(1 for w in words if w in self.set["indonesian"])
             regional = sum(1 for w in words if w in self.set["regional"])
-            if (eng >= 0.6 * len(words) and ind <= 1) or regional >= 2:
+            if (eng >= 3 and ind <= 1 and eng >= 0.4 * len(words)) or regional >= 2:
                 add("unprofessional", SAID, 0, len(t.words) - 1, kind="other_language")
                 return
         caps = [w for w in CAPS.findall(t.raw) if w not in self.set["caps_ok"]]
