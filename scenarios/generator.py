@@ -110,14 +110,23 @@ class Call:
         return self.name.split()[0]
 
     def customer(self) -> dict[str, Any]:
-        """The `customer` object of a scorer attempt."""
-        return {"idpel": self.idpel, "name": self.name, "email": self.email,
-                "bill_amount": self.bill_amount}
+        """The `customer` object of a scorer attempt (email_on_record: what the data panel
+        shows, so an address the trainee could read there counts as known)."""
+        out: dict[str, Any] = {"idpel": self.idpel, "name": self.name, "email": self.email,
+                               "bill_amount": self.bill_amount}
+        if self.email_on_record:
+            out["email_on_record"] = self.email_on_record
+        return out
 
-    def attempt(self, replies: list[str], apkt: Mapping[str, Any]) -> dict[str, Any]:
-        """A scorer attempt (see scoring.attempt) for this call."""
-        return {"case": self.case, "facts": dict(self.facts), "customer": self.customer(),
-                "replies": list(replies), "apkt": dict(apkt)}
+    def attempt(self, replies: list[str], apkt: Mapping[str, Any],
+                customer_lines: list[str] | None = None) -> dict[str, Any]:
+        """A scorer attempt (see scoring.attempt) for this call; with `customer_lines` (what
+        the customer said) an e-mail address counts only once the customer gave it."""
+        out = {"case": self.case, "facts": dict(self.facts), "customer": self.customer(),
+               "replies": list(replies), "apkt": dict(apkt)}
+        if customer_lines is not None:
+            out["customer_lines"] = list(customer_lines)
+        return out
 
     def placeholders(self) -> dict[str, str]:
         """Values for the {placeholders} of customer lines."""

@@ -12,7 +12,9 @@ never touch the database (the page saves the `NewAttempt` that `finish_call` bui
   messages per field; the values come back as typed, so the form can keep them.
 - `finish_call` scores the call with the real scorer and builds the attempt to store.
 - `feedback` turns a score into what the trainee reads: each criterion with its evidence, the
-  SOP step quoted verbatim and (practice mode only) the scenario's hint.
+  SOP step quoted verbatim and (practice mode only) the scenario's hint; `feedback_sections`
+  puts the SOP criteria first and the service standard (a training standard, not SOP text,
+  without an SOP step) apart after them.
 - `exam_set` makes a set of N calls; `weakest_case` and `case_progress` read progress.
 """
 
@@ -34,6 +36,7 @@ from scenarios.library import ScenarioLibrary
 from scenarios.models import DIFFICULTIES, Scenario
 from scoring.attempt import MAX_REPLY_CHARS, ScoreResult
 from scoring.scorer import Scorer
+from sop.groups import GROUP_SERVICE, GROUP_SOP, criterion_group, service_note, service_title
 from sop.library import Library
 from sop.models import Sop
 
@@ -144,6 +147,11 @@ class PracticeCall:
     def replies(self) -> list[str]:
         """The CSO's own messages, in order (what the scorer reads)."""
         return [line.text for line in self.transcript if line.role == ROLE_CSO]
+
+    @property
+    def customer_lines(self) -> list[str]:
+        """What the customer said, in order (the scorer checks data the customer gave)."""
+        return [line.text for line in self.transcript if line.role == ROLE_CUSTOMER]
 
     @property
     def case_title(self) -> str:
@@ -348,7 +356,7 @@ def finish_call(
     version, e.g. 'pln123.tagihan_invoice@r2'); without it the SOP file's version is recorded.
     """
     finished_at = now or now_utc()
-    data = pc.call.attempt(pc.replies, dict(apkt))
+    data = pc.call.attempt(pc.replies, dict(apkt), customer_lines=pc.customer_lines)
     result = scorer.score_data(data)
     attempt = {
         "trainee_id": trainee_id,
@@ -387,6 +395,30 @@ class CriterionFeedback:
     step_text: str | None  # the SOP step, verbatim (None if the SOP has no such step)
     substeps: tuple[tuple[str, str], ...]  # (id, text) of the step's substeps, verbatim
     hint: str | None  # the scenario's hint, for a failed criterion in practice mode only
+    group: str = GROUP_SOP  # "sop", or "layanan": the service standard (no SOP step)
+
+    @property
+    def service(self) -> bool:
+        return self.group == GROUP_SERVICE
+
+
+@dataclass(frozen=True)
+class FeedbackSection:
+    """The criteria of one group as feedback shows them: the SOP's, then the service
+    standard's (with its note: a training standard, not SOP text)."""
+
+    group: str
+    title: str
+    note: str | None  # the service standard's note; None for the SOP criteria
+    items: tuple[CriterionFeedback, ...]
+
+    @property
+    def points(self) -> float:
+        return round(sum(f.points for f in self.items), 2)
+
+    @property
+    def max(self) -> float:
+        return round(sum(f.max for f in self.items), 2)
 
 
 def feedback(
@@ -396,7 +428,8 @@ def feedback(
     out = []
     for c in result.criteria:
         definition = sop.criteria.get(c.id)
-        step = sop.step(c.sop_ref) if c.sop_ref else None
+        group = criterion_group(c.id, getattr(c, "group", None))
+        step = sop.step(c.sop_ref) if c.sop_ref and group == GROUP_SOP else None
         hint = None
         if mode == "latihan" and not c.ok and scenario is not None:
             hint = scenario.hints.get(c.id)
@@ -412,8 +445,21 @@ def feedback(
             step_text=step.text if step else None,
             substeps=tuple((s.id, s.text) for s in step.substeps) if step else (),
             hint=hint,
+            group=group,
         ))
     return out
+
+
+def feedback_sections(items: Sequence[CriterionFeedback], *, sop: Sop) -> list[FeedbackSection]:
+    """`feedback` split into its groups: the SOP criteria first, then the service standard
+    (only the groups that have criteria)."""
+    sections = [
+        FeedbackSection(GROUP_SOP, "Penilaian per kriteria SOP", None,
+                        tuple(f for f in items if not f.service)),
+        FeedbackSection(GROUP_SERVICE, service_title(sop), service_note(sop),
+                        tuple(f for f in items if f.service)),
+    ]
+    return [s for s in sections if s.items]
 
 
 def verdict(passed: bool) -> str:
@@ -543,6 +589,7 @@ __all__ = [
     "ExamItem",
     "ExamSet",
     "ExamSummary",
+    "FeedbackSection",
     "Finished",
     "FormCheck",
     "Line",
@@ -557,6 +604,7 @@ __all__ = [
     "exam_set",
     "exam_summary",
     "feedback",
+    "feedback_sections",
     "finish_call",
     "new_seed",
     "start_call",

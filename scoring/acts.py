@@ -34,6 +34,7 @@ from scoring.text import SYNONYMS, Reader
 from sop.models import ActLexicon, Sop
 
 GAP = 4
+READ_CACHE = 50_000  # replies whose reading is kept (a reply is sent once, then scored)
 SAID, DENIED, CONDITIONAL, ASKED = "said", "denied", "conditional", "asked"
 POLARITIES = (SAID, DENIED, CONDITIONAL, ASKED)
 ACTS = (
@@ -327,6 +328,7 @@ class ActReader:
         vocab = self._vocabulary(sop, lex)
         self.reader = reader or Reader(vocab)
         self._cache: dict[str, str] = {}
+        self._readings: dict[str, tuple[Act, ...]] = {}
         c = self._compile
         self.set = {
             "negators": frozenset(self._canon_all(lex.negators)),
@@ -643,6 +645,20 @@ class ActReader:
 
     # -------------------------------------------------------- reading
     def read(self, raw: str) -> list[Act]:
+        """The acts of one reply. A reply is read once: the simulated customer reads it when
+        it is sent and the scorer reuses that reading (a bounded cache keyed by the text)."""
+        got = self._readings.get(raw)
+        if got is None:
+            got = tuple(self._read(raw))
+            if len(self._readings) >= READ_CACHE:
+                self._readings.clear()
+            self._readings[raw] = got
+        return list(got)
+
+    def clear_cache(self) -> None:
+        self._readings.clear()
+
+    def _read(self, raw: str) -> list[Act]:
         t = self.cut(raw)
         if not t.words:
             return []
@@ -1310,9 +1326,20 @@ def _dedupe(acts: list[Act]) -> list[Act]:
     return out
 
 
-def read_replies(reader: ActReader, replies: Sequence[str]) -> list[list[Act]]:
-    return [reader.read(r) for r in replies]
+_READERS: dict[int, tuple[Sop, ActReader]] = {}
+
+
+def reader_for(sop: Sop) -> ActReader:
+    """The one reader of an SOP (as loaded), shared by the scorer and the simulated customer,
+    so a reply read during the call is not read again to score it."""
+    got = _READERS.get(id(sop))
+    if got is None or got[0] is not sop:
+        if len(_READERS) >= 16:
+            _READERS.clear()
+        got = (sop, ActReader(sop))
+        _READERS[id(sop)] = got
+    return got[1]
 
 
 __all__ = ["ACTS", "ACT_LABELS", "Act", "ActReader", "KEY_SLOTS", "POLARITIES",
-           "POLARITY_LABELS", "words_number"]
+           "POLARITY_LABELS", "reader_for", "words_number"]

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from scoring.acts import CONDITIONAL, SAID, Act, ActReader
+from scoring.acts import CONDITIONAL, SAID, Act, ActReader, reader_for
 from scoring.attempt import Attempt, AttemptError, CriterionResult, ScoreResult, parse_attempt
 from sop.library import Library
 from sop.models import SERVICE_CRITERIA, Case, Sop
@@ -33,10 +33,7 @@ class _Criterion:
     when: dict[str, bool]
     require_email: bool = False
     paths: dict[str, list[str]] | None = None
-
-    @property
-    def group(self) -> str:
-        return GROUP_SERVICE if self.id in SERVICE_CRITERIA else GROUP_SOP
+    group: str = GROUP_SOP
 
 
 @dataclass
@@ -54,6 +51,13 @@ class Reading:
     attempt: Attempt
     acts: list[list[Act]]
     facts: dict[str, bool]
+    by_act: dict[str, list[tuple[int, Act]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_act = {}
+        for i, acts in enumerate(self.acts):
+            for a in acts:
+                self.by_act.setdefault(a.act, []).append((i, a))
 
     def counts(self, a: Act) -> bool:
         """Said, or conditional under a condition that holds for this customer."""
@@ -66,18 +70,13 @@ class Reading:
 
     def said(self, act: str, **slots: Any) -> list[tuple[int, Act]]:
         """(reply index, act) of every act that counts, in the order said."""
-        out = []
-        for i, acts in enumerate(self.acts):
-            for a in acts:
-                if a.act == act and self.counts(a) and all(
-                        a.slot(k) == v for k, v in slots.items()):
-                    out.append((i, a))
-        return out
+        return [(i, a) for i, a in self.by_act.get(act, ())
+                if self.counts(a) and all(a.slot(k) == v for k, v in slots.items())]
 
     def mentioned(self, act: str, **slots: Any) -> list[tuple[int, Act]]:
         """Every act of that kind whatever its polarity (for evidence of what went wrong)."""
-        return [(i, a) for i, acts in enumerate(self.acts) for a in acts
-                if a.act == act and all(a.slot(k) == v for k, v in slots.items())]
+        return [(i, a) for i, a in self.by_act.get(act, ())
+                if all(a.slot(k) == v for k, v in slots.items())]
 
 
 def _fmt(x: float) -> float:
@@ -108,7 +107,7 @@ class Scorer:
         self.readers: dict[str, ActReader] = {}
         for sop in library.sops.values():
             if sop.acts is not None:
-                self.readers[sop.id] = ActReader(sop)
+                self.readers[sop.id] = reader_for(sop)
         self.cases: dict[str, CompiledCase] = {}
         for sop in library.sops.values():
             reader = self.readers.get(sop.id)
@@ -126,7 +125,8 @@ class Scorer:
             if cid in SERVICE_CRITERIA:
                 sop_ref = SERVICE_REF  # a training standard: no SOP step to quote
             out.append(_Criterion(cid, rc.weight, rc.critical, sop_ref, dict(rc.when),
-                                  rc.require_email, dict(d.paths) if d and d.paths else None))
+                                  rc.require_email, dict(d.paths) if d and d.paths else None,
+                                  GROUP_SERVICE if cid in SERVICE_CRITERIA else GROUP_SOP))
         return CompiledCase(sop, case, out, reader)
 
     # ------------------------------------------------------------------ reading
@@ -164,10 +164,10 @@ class Scorer:
             if got is None:  # does not apply to what was done (see _sub_issue_type)
                 continue
             ok, frac, evidence = got
-            points = crit.weight if ok else crit.weight * frac
+            points = crit.weight if ok else round(crit.weight * frac, 2)
             results.append(
                 CriterionResult(
-                    crit.id, ok, _fmt(points), _fmt(crit.weight), crit.critical,
+                    crit.id, ok, float(points), float(crit.weight), crit.critical,
                     crit.sop_ref, evidence, crit.group,
                 )
             )

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from scoring.attempt import AttemptError
 from scoring.scorer import Scorer
+from sop.groups import GROUP_SERVICE, GROUP_SOP, result_group
 from sop.library import Library
 from sop.models import Sop
 from store.access import Requester
@@ -62,7 +63,8 @@ CSO_ROLES = frozenset({"cso", "agent", "peserta", "trainee", "petugas"})
 # ---------------------------------------------------------------- rubric versions
 def rubric_version(sop: Sop, case_id: str) -> str:
     """A short, stable name of everything that decides a case's score: the SOP id and version
-    and a hash of the case's rubric, the criteria definitions, the cue sets and the step cues.
+    and a hash of the case's rubric, the service standard, the criteria definitions, the cue
+    sets and the step cues.
 
     Saved with each score, so rescoring can tell which attempts were scored by another rubric.
     """
@@ -76,6 +78,9 @@ def rubric_version(sop: Sop, case_id: str) -> str:
         "steps": {s.id: list(s.cues) for s, _ in sop.all_steps()},
         "actions": [a.id for a in sop.apkt_actions],
     }
+    if sop.service_standard is not None:  # its weights count in every case
+        basis["service_standard"] = sop.service_standard.model_dump(mode="json",
+                                                                    include={"criteria"})
     digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:10]
     return f"{sop.id}@v{sop.version}#{digest}"[:80]
 
@@ -85,16 +90,21 @@ def scoring_input(call: Mapping[str, Any], transcript: Iterable[Mapping[str, Any
     """The scorer's input, rebuilt from what an attempt stores (call snapshot, transcript, form).
     """
     customer = call.get("customer") or {
-        k: call.get(k) for k in ("idpel", "name", "email", "bill_amount")
+        k: call.get(k) for k in ("idpel", "name", "email", "bill_amount", "email_on_record")
     }
     customer = {k: v for k, v in customer.items() if v is not None}
-    return {
+    lines = list(transcript)
+    out = {
         "case": case_id,
         "facts": dict(call.get("facts") or {}),
         "customer": customer,
-        "replies": [t["text"] for t in transcript if str(t.get("role")).lower() in CSO_ROLES],
+        "replies": [t["text"] for t in lines if str(t.get("role")).lower() in CSO_ROLES],
         "apkt": dict(apkt),
     }
+    if "customer" not in call:  # a generated call: the transcript holds the customer's lines
+        out["customer_lines"] = [t["text"] for t in lines
+                                 if str(t.get("role")).lower() not in CSO_ROLES]
+    return out
 
 
 # ---------------------------------------------------------------- records
@@ -151,6 +161,11 @@ class CriterionView:
     ok: bool  # adjusted (the newest override, or the automatic verdict)
     points: float
     override: OverrideRecord | None  # the override that counts, if any
+    group: str = GROUP_SOP  # "sop", or "layanan": the service standard (not SOP text)
+
+    @property
+    def service(self) -> bool:
+        return self.group == GROUP_SERVICE
 
     @property
     def overridden(self) -> bool:
@@ -257,6 +272,7 @@ def _criteria(result: Mapping[str, Any], overrides: list[OverrideRecord]) -> lis
             ok=o.new_ok if o else bool(c["ok"]),
             points=_override_points(o, float(c["max"])) if o else float(c["points"]),
             override=o,
+            group=result_group(c),
         ))
     return out
 
