@@ -567,10 +567,47 @@ def _qa_filter(db, args: argparse.Namespace):
         return None
 
 
+def _export_corpus(args: argparse.Namespace) -> int:
+    """QA overrides with their replies, in the corpus format (corpus/README.md)."""
+    from store.access import Requester
+    from store.content import content_snapshot
+    from store.corpus_export import override_examples
+    from store.errors import StoreError
+
+    db = _open_db()
+    if db is None:
+        return 1
+    try:
+        where = _qa_filter(db, args)
+        if where is None:
+            return EXIT_BAD_INPUT
+        scorer = content_snapshot(db).scorer
+
+        def read(case_id: str, text: str):
+            return scorer.read(case_id, [text])[0]
+
+        lines = override_examples(db, requester=Requester.of(0, {"qa"}), where=where,
+                                  read=read)
+        Path(args.out).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    except StoreError as exc:
+        _err(f"export: {exc.field}: {exc.message}")
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        _err(f"--out: {args.out}: tidak dapat ditulis: {exc}")
+        return 1
+    finally:
+        db.dispose()
+    _err(f"OK: {args.out} (korpus): {len(lines)} ujaran dari koreksi QA")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from store.access import Requester
     from store.errors import StoreError
     from store.export import TABLES, export_tables, write_export
+
+    if args.format == "corpus":
+        return _export_corpus(args)
 
     tables = args.table or (["attempts"] if args.format == "csv" else list(TABLES))
     if args.format == "csv" and len(tables) > 1:
@@ -741,7 +778,9 @@ def build_parser() -> argparse.ArgumentParser:
     dm.set_defaults(func=cmd_demo_setup)
 
     ex = sub.add_parser("export", help="ekspor percobaan, hasil per kriteria dan tabel dashboard")
-    ex.add_argument("--format", choices=["csv", "xlsx"], required=True)
+    ex.add_argument("--format", choices=["csv", "xlsx", "corpus"], required=True,
+                    help="csv, xlsx, atau corpus: koreksi QA beserta balasannya sebagai contoh "
+                         "berlabel (JSONL, format corpus/README.md)")
     ex.add_argument("--out", required=True, help="file tujuan")
     ex.add_argument("--table", action="append",
                     help="attempts, criteria, by_trainee, by_case, by_scenario, by_criterion, "

@@ -155,9 +155,10 @@ def evaluate(reader: ActReader, examples: Sequence[Example]) -> Evaluation:
     return Evaluation(len(examples), per_act, errors)
 
 
-def corpus_line(*, id: str, family: str, text: str, acts: Iterable[dict[str, Any]]) -> str:
+def corpus_line(*, id: str, family: str, text: str, acts: Iterable[dict[str, Any]],
+                **extra: Any) -> str:
     """One corpus line (for exports that grow the corpus, e.g. QA overrides)."""
-    return json.dumps({"id": id, "family": family, "text": text, "acts": list(acts)},
+    return json.dumps({"id": id, "family": family, "text": text, "acts": list(acts), **extra},
                       ensure_ascii=False)
 
 
