@@ -571,8 +571,8 @@ class ActReader:
         """A condition on the customer's wish ("kalau Ibu ingin berhenti, kami buatkan
         laporan"): an offer stays an offer, but a forward or a promise is only possible."""
         for a, b, cond in conds:
-            if b < i and t.sent[a] == t.sent[i] and cond is None and not (
-                    t.words[a] in self.set["temporal_markers"]):
+            temporal = t.words[a] in self.set["temporal_markers"]
+            if b < i and t.sent[a] == t.sent[i] and cond is None and not temporal:
                 span = t.words[a: b + 1]
                 if any(w in self.set["will"] - {"sudah", "udah", "selesai", "berhasil",
                                                  "sukses", "bisa"} for w in span):
@@ -782,7 +782,6 @@ class ActReader:
         invite, account, past = self.set["invite"], self.set["account"], self.set["past"]
         negs = self.set["negators"]
         purposes = [(s, e) for s, e, _ in self.purposes.find(t)]
-        steps = [(a.start, a.end) for a in acts if a.act == "website_step"]
         last_end = -1
         for s, e, p in self.channels.find(t):
             if s <= last_end:
@@ -1027,7 +1026,7 @@ class ActReader:
             if is_money and value >= 1000 and (j - i >= 2 or words[i] in ("sejuta", "seribu")):
                 found.append((t.spans[i][0], t.spans[j - 1][1], value, approx_words))
             i = max(j, i + 1)
-        for a, b, value, unit in found:
+        for a, b, value, _unit in found:
             s = t.word_at(a)
             e = max(s, t.word_at(b - 1))
             before = " ".join(t.lower[max(0, s - 3): s])
@@ -1076,7 +1075,8 @@ class ActReader:
         if any(w in markers for k, w in enumerate(t.words) if t.sent[k] in sents):
             return True
         after = t.words[e + 1: e + 3]
-        return "ya" in after[:1] or (after[:1] in (["a"], ["atas"]) and "ya" in t.words[e + 1: e + 7])
+        return "ya" in after[:1] or (
+            after[:1] in (["a"], ["atas"]) and "ya" in t.words[e + 1: e + 7])
 
     def _spelled(self, t: Text) -> list[tuple[str, int, int]]:
         """Digits said as words ("lima tiga dua satu ...") and spelled addresses ("... at
@@ -1231,8 +1231,7 @@ class ActReader:
             return False
         if target == "keluhan":
             # "laporan sudah kami buat" forwards only with a target: a complaint or the Unit
-            return any(w in self.set["forward_targets"] for w in window) and not (
-                "closed" in window)
+            return any(w in self.set["forward_targets"] for w in window) and "closed" not in window
         return True
 
     def _cso_self(self, t: Text, s: int, e: int) -> bool:

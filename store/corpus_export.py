@@ -23,8 +23,8 @@ from store.access import Requester
 from store.dashboard import QaFilter, _where
 from store.db import Database, reading
 from store.errors import StoreError
-from store.models import AttemptFact, CriterionOverride
 from store.models import Attempt as AttemptRow
+from store.models import AttemptFact, CriterionOverride
 
 # The acts that earn each criterion (acts-guideline.md, "From acts to criteria").
 CRITERION_ACTS: dict[str, tuple[str, ...]] = {

@@ -23,8 +23,9 @@ def test_an_override_becomes_a_corrected_corpus_line(db, tmp_path):
     for attempt_id in ids:
         r = review(db, requester=qa, attempt_id=attempt_id, library=lib)
         for c in r.criteria:
-            if c.auto_ok and c.id in ("self_service_channel", "website_offered_first",
-                                      "unit_followup", "service_closing") and "balasan" in c.evidence:
+            wanted = ("self_service_channel", "website_offered_first", "unit_followup",
+                      "service_closing")
+            if c.auto_ok and c.id in wanted and "balasan" in c.evidence:
                 target = (attempt_id, c)
                 break
         if target:

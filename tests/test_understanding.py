@@ -61,7 +61,8 @@ def test_website_named_in_an_excuse_is_not_offering_it():
 
 
 def test_forward_without_any_offer_fails_in_both_invoice_cases():
-    fwd = "Baik Bu, permintaan Invoice kami teruskan ke Unit PLN, petugas Unit akan menghubungi Ibu."
+    fwd = ("Baik Bu, permintaan Invoice kami teruskan ke Unit PLN, petugas Unit akan "
+           "menghubungi Ibu.")
     tetap = attempt("invoice.email.tetap", [OPEN, fwd, CLOSE], "forward_unit")
     setuju = attempt("invoice.email.setuju_web", [OPEN, fwd, CLOSE], "issue_closed")
     for r in (tetap, setuju):
