@@ -42,6 +42,8 @@ ACTS = (
     "website_step", "announce_forward", "promise_contact", "email_used_advice", "ask_more",
     "close", "empathy", "hold", "unprofessional",
 )
+SENTENCE_ACTS = frozenset({"greet", "introduce", "close", "ask_data", "ask_more", "empathy",
+                           "hold", "unprofessional"})
 # The slot the evaluation compares for each act that has one.
 KEY_SLOTS = {
     "ask_data": "field", "confirm_data": "field", "offer_channel": "channel",
@@ -198,7 +200,8 @@ def _split(phrase: str) -> list[tuple[list[str], bool]]:
 class Matcher:
     """Patterns indexed by every alternative of their first word."""
 
-    def __init__(self, patterns: Iterable[Pattern]):
+    def __init__(self, patterns: Iterable[Pattern], within_clause: bool = True):
+        self.within_clause = within_clause
         self.patterns = tuple(p for p in patterns if p.alts)
         self.by_first: dict[str, list[Pattern]] = {}
         for p in self.patterns:
@@ -206,9 +209,10 @@ class Matcher:
                 self.by_first.setdefault(w, []).append(p)
 
     def find(self, t: Text) -> list[tuple[int, int, Pattern]]:
-        """Every (start, end, pattern) in t, longest first at each start."""
+        """Every (start, end, pattern) in t, longest first at each start. A phrasing's words
+        stand in one clause (a phrasing may itself end with a comma-free gap)."""
         out = []
-        words, sent = t.words, t.sent
+        words, sent = t.words, (t.clause if self.within_clause else t.sent)
         n = len(words)
         for w in t.index.keys() & self.by_first.keys():
             for p in self.by_first[w]:
@@ -359,8 +363,11 @@ class ActReader:
             "regional": frozenset(w.lower() for w in lex.regional_words),
         }
         self.channels = Matcher(x for v, ps in lex.channels.items() for p in ps for x in c(p, v))
+        # Most phrasings stand in one clause; greetings, closings and questions run on across
+        # commas ("terima kasih, selamat siang", "dengan Bapak, siapa?").
         self.phrases = {
-            act: Matcher(x for v, ps in by_value.items() for p in ps for x in c(p, v))
+            act: Matcher((x for v, ps in by_value.items() for p in ps for x in c(p, v)),
+                         within_clause=act not in SENTENCE_ACTS)
             for act, by_value in lex.phrases.items()
         }
         self.openers = Matcher(x for p in lex.openers for x in c(p, "-"))
@@ -1189,6 +1196,7 @@ class ActReader:
         opening = named or bool(self.openers.find(t)) or starts_greeting
         promise_sents = {t.sent[a.start] for a in acts
                          if a.act in ("promise_contact", "announce_forward")}
+        promise_only = {t.sent[a.start] for a in acts if a.act == "promise_contact"}
         out = []
         for a in acts:
             if a.act == "close" and opening and not any(
@@ -1196,9 +1204,11 @@ class ActReader:
                 continue
             if a.act == "introduce" and not a.slot("name") and not opening:
                 continue
-            if a.act == "hold" and (t.sent[a.start] in promise_sents or any(
-                    w in self.set["cso_self"] for w in t.words[max(0, a.start - 1): a.start])):
-                continue
+            if a.act == "hold" and (t.sent[a.start] in promise_only or any(
+                    w in self.set["cso_self"] for w in t.words[max(0, a.start - 1): a.start])
+                    or any(w in ("sudah", "menyela", "udah") for w in
+                           t.words[max(0, a.start - 2): a.end + 1])):
+                continue  # "mohon ditunggu, Bapak akan dihubungi"; "sdh sy cek": done
             if (a.act == "email_used_advice" and a.slot("option") == "office"
                     and t.sent[a.start] in promise_sents):
                 continue
