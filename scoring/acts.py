@@ -136,6 +136,9 @@ class Text:
     clause: list[int]
     question: set[int]  # sentences that end with "?"
     index: dict[str, list[int]] = field(default_factory=dict)
+    # "Blm punya akun? Klik Daftar Akun": a short account question that conditions the next
+    # sentence (sentence index -> condition)
+    carry: dict[int, dict[str, bool]] = field(default_factory=dict)
 
     def quote(self, start: int, end: int, context: int = 3) -> str:
         if not self.spans:
@@ -464,8 +467,8 @@ class ActReader:
                 b += 1
             w = m.group().lower()
             cw = self._word(w)
-            if cw in resets and words and clause[-1] == c:
-                c += 1
+            if cw in resets and words and clause[-1] == c and words[-1] not in ("yang", "yg"):
+                c += 1  # "lalu", "tapi", "baru login" start a clause; "yang baru" does not
             i = len(words)
             words.append(cw)
             lower.append(w)
@@ -572,6 +575,12 @@ class ActReader:
                 cond = {}  # "apabila ada kendala, petugas Unit akan menghubungi"
             out.append((i, end, cond))
             i = end + 1
+        for sq in t.question:
+            idx = [k for k in range(n) if t.sent[k] == sq]
+            if 0 < len(idx) <= 6 and any(words[k] in account for k in idx) and (
+                    any(words[k] in neg or words[k] in ("sudah", "udah") for k in idx)):
+                has = not any(words[k] in neg for k in idx)
+                t.carry[sq + 1] = {"has_account": has}
         return out
 
     def _will_condition(self, t: Text, i: int, conds) -> bool:
@@ -954,7 +963,11 @@ class ActReader:
             if s > 0 and t.words[s - 1] in ("unit", "pelaksana", "pusat"):
                 continue  # "Unit Layanan Pelanggan" is an office, not the menu
             if any(w in self.set["past_context"] for w in t.words[max(0, s - 3): s]):
+                if t.sent[s] in t.question:
+                    add("website_step", ASKED, s, e, step=p.value)  # "tadi sudah klik Setuju?"
                 continue  # "saat mendaftar di website": what happened, not a step
+            if s > 0 and t.words[s - 1] in ("halaman", "lupa") or "reset" in t.words[s:e + 1]:
+                continue  # "halaman login", "link reset dikirim": not the step
             step = p.value
             if step == "4j" and any(w in self.set["cso_self"] for w in t.words[max(0, s - 2):s]):
                 continue  # "sy input idpel ...": the CSO's own work, not a step to do
@@ -1260,7 +1273,7 @@ def _inside(i: int, conds) -> bool:
 def _governing(t: Text, i: int, conds) -> dict[str, bool] | None:
     """The condition over word i: a condition earlier in the same sentence. Returns None when
     there is none or it does not limit the act ("kalau mau")."""
-    best = None
+    best = t.carry.get(t.sent[i])
     for a, b, cond in conds:
         if b < i and t.sent[a] == t.sent[i]:
             best = cond
