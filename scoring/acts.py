@@ -306,6 +306,10 @@ ELLIPSIS_OK = frozenset({"punya", "memiliki", "ada", "pernah", "terdaftar", "daf
                          "berhasil", "login", "masuk", "menerima", "dapat", "mendaftar",
                          "registrasi", "selesai", "verifikasi", "terverifikasi", "bapak", "ibu",
                          "kakak", "anda", "juga", "mau", "ingin", "tahu"})
+# An office named as advice: "datang/ajukan ke kantor PLN terdekat", "bisa ke kantor PLN".
+ADVICE = frozenset({"datang", "ke", "ajukan", "mengajukan", "permohonan", "kunjungi",
+                    "mengunjungi", "bisa", "dapat", "silakan", "disarankan", "sarankan", "urus",
+                    "lewat", "melalui", "langsung", "mendatangi", "saran", "alternatif"})
 # Modals of possibility: in a reason clause they still offer ("karena bisa dilihat di web").
 POSSIBLE = frozenset({"bisa", "dapat", "tersedia", "bs", "boleh", "silakan", "cukup", "tinggal"})
 # Nouns of a place inside the site: "kolom pencarian website" is no offer of the website.
@@ -1193,8 +1197,8 @@ class ActReader:
                                                for _, w in sentence):
                 continue  # "mohon maaf suara Bapak putus-putus, bisa diulang?"
             rest = [w for _, w in sentence]
-            if "karena" not in rest and any(
-                    w in negs and i + 1 < len(rest) and rest[i + 1] in POST_MODALS
+            if any(w in negs and i + 1 < len(rest) and (
+                    rest[i + 1] in POST_MODALS or rest[i + 1] in ("kewenangan", "wewenang"))
                     for i, w in enumerate(rest)):
                 continue  # "mohon maaf, invoice tidak bisa ...": a policy, not empathy
             add("empathy", SAID, s, e)
@@ -1222,9 +1226,10 @@ class ActReader:
                     or any(w in ("sudah", "menyela", "udah") for w in
                            t.words[max(0, a.start - 2): a.end + 1])):
                 continue  # "mohon ditunggu, Bapak akan dihubungi"; "sdh sy cek": done
-            if (a.act == "email_used_advice" and a.slot("option") == "office"
-                    and t.sent[a.start] in promise_sents):
-                continue
+            if a.act == "email_used_advice" and a.slot("option") == "office" and (
+                    t.sent[a.start] in promise_sents or not ADVICE & {
+                        w for k, w in enumerate(t.words) if t.sent[k] == t.sent[a.start]}):
+                continue  # the office named for a forward, or only described
             out.append(a)
         return out
 
