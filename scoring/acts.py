@@ -33,7 +33,7 @@ from typing import Any
 from scoring.text import SYNONYMS, Reader
 from sop.models import ActLexicon, Sop
 
-GAP = 4
+GAP = 5
 READ_CACHE = 50_000  # replies whose reading is kept (a reply is sent once, then scored)
 SAID, DENIED, CONDITIONAL, ASKED = "said", "denied", "conditional", "asked"
 POLARITIES = (SAID, DENIED, CONDITIONAL, ASKED)
@@ -769,6 +769,10 @@ class ActReader:
                 continue
             if t.words[k] in vocab or nxt in self.set["indonesian"] or nxt in vocab:
                 continue
+            if not raw[t.spans[k][0]].isupper() and (
+                    nxt.endswith(("kan", "nya", "lah")) or (
+                        len(nxt) > 6 and nxt.startswith(("ber", "mem", "men", "meng", "ter")))):
+                continue  # "saya bacakan", "saya berbicara": a verb, not a name
             follow = t.lower[k + 1] if k + 1 < len(t.lower) else ""
             ends = k + 1 >= len(t.words) or t.clause[k + 1] != t.clause[k]
             if not (raw[t.spans[k][0]].isupper() or t.sent[i] in greet_sents or ends
@@ -776,8 +780,10 @@ class ActReader:
                 continue
             add("introduce", SAID, i, k, name=raw[t.spans[k][0]: t.spans[k][1]])
             return
-        if any(a.act == "introduce" for a in acts):
-            return
+        for i, w in enumerate(t.words[:-2]):
+            if w in ("saya", "kami") and t.words[i + 1] == "dari" and t.words[i + 2] == "pln":
+                add("introduce", SAID, i, i + 2, name="PLN 123")  # "kami dari PLN 123"
+                return
         for i in t.index.get("dengan", []):
             if i + 1 >= len(t.words) or t.sent[i + 1] != t.sent[i]:
                 continue
@@ -1007,6 +1013,7 @@ class ActReader:
         raw = t.raw
         low = raw.lower()
         found: list[tuple[int, int, int, bool]] = []  # start char, end char, value, unit
+        money_context = {w[:-3] if w.endswith("nya") else w for w in t.lower}
         for m in AMOUNT.finditer(low):
             rp, digits, dec, unit, an, rupiah = m.groups()
             if unit and re.fullmatch(r"\d+[.,]\d{1,2}", digits):
@@ -1014,11 +1021,13 @@ class ActReader:
                 digits, dec = whole, frac  # "1.5jt", "1,2 juta"
             plain = re.sub(r"[.,]", "", digits)
             grouped = digits != plain
-            if not (rp or unit or rupiah or grouped):
-                continue
+            if not (rp or unit or rupiah or grouped) and not (
+                    4 <= len(plain) <= 9 and MONEY_WORDS & money_context
+                    and not re.fullmatch(r"(19|20)\d\d", plain)):
+                continue  # a bare number is money only next to "tagihan", "total" (not a year)
             if NOT_MONEY_AFTER.match(low, m.end()) or NOT_BILL_AFTER.match(low, m.end()):
                 continue
-            if not (rp or unit or rupiah) and not MONEY_WORDS & set(t.lower):
+            if not (rp or unit or rupiah) and not MONEY_WORDS & money_context:
                 continue  # "stand meter 12.340": a number, not money
             if not rp and not unit and not rupiah and len(plain) > 9:
                 continue
@@ -1208,7 +1217,8 @@ class ActReader:
         """What a phrase means by the reply around it: PLN 123 named in an opening
         introduces, in a farewell it closes; "mohon ditunggu, Bapak akan dihubungi" is no hold;
         the nearest PLN office in a forward is no advice."""
-        named = any(a.act == "introduce" and a.slot("name") for a in acts)
+        named = any(a.act == "introduce" and a.slot("name") and t.sent[a.start] <= 1
+                    for a in acts)
         starts_greeting = any(a.act == "greet" and a.start <= 1 for a in acts)
         opening = named or bool(self.openers.find(t)) or starts_greeting
         promise_sents = {t.sent[a.start] for a in acts
@@ -1221,6 +1231,8 @@ class ActReader:
                 continue
             if a.act == "introduce" and not a.slot("name") and not opening:
                 continue
+            if a.act == "greet" and t.sent[a.start] in t.question:
+                continue  # "Halo? Masih di sana?": checking the line, not greeting
             if a.act == "hold" and (t.sent[a.start] in promise_only or any(
                     w in self.set["cso_self"] for w in t.words[max(0, a.start - 1): a.start])
                     or any(w in ("sudah", "menyela", "udah") for w in

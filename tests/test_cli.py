@@ -44,8 +44,12 @@ def test_score_file_prints_the_contract(tmp_path):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["case"] == "invoice.email.tetap" and out["passed"] is True
-    assert out["score"] == 100.0 and out["max_score"] == 100.0
-    assert [c["id"] for c in out["criteria"]][0] == "apkt_action"
+    # 100 for the SOP criteria of the case and 25 for the service standard
+    assert out["score"] == 125.0 and out["max_score"] == 125.0
+    ids = [c["id"] for c in out["criteria"]]
+    assert ids[0] == "apkt_action" and ids[-4:] == [
+        "service_greeting", "service_verification", "service_closing", "service_conduct"]
+    assert {c["group"] for c in out["criteria"]} == {"sop", "layanan"}
 
 
 def test_score_stdin_failing_attempt_still_exits_0():

@@ -20,12 +20,17 @@ WORDS = st.sampled_from([
     "bisa", "Daftar Akun", "Setuju", "verifikasi", "konfirmasi", "Pelayanan Pelanggan",
     "Informasi Tagihan Listrik / Pembelian Token", "Rp 345.000", "345 ribu", "unit", "teruskan",
     "menghubungi", "email lain", "kantor PLN terdekat", ",", ".", "!!", "<b>", "\n", "😀",
+    "Selamat pagi", "dengan Rina dari PLN 123", "IDPEL 532100123456 ya Pak?", "sekitar",
+    "terima kasih telah menghubungi PLN 123", "bukan urusan saya", "Sorry sir", "gak", "kalau",
+    "belum punya akun", "?",
 ])
 REPLY = st.one_of(
     st.text(max_size=300),
     st.lists(WORDS, max_size=40).map(" ".join),
 )
 TEXT_OR_NONE = st.one_of(st.none(), st.text(max_size=40))
+CASES = {c.id: c for c in SOP.cases}
+SERVICE = ["service_greeting", "service_verification", "service_closing", "service_conduct"]
 
 ATTEMPT = st.fixed_dictionaries({
     "case": st.sampled_from(LIB.case_ids()),
@@ -45,6 +50,9 @@ ATTEMPT = st.fixed_dictionaries({
         "email": TEXT_OR_NONE,
         "keterangan": TEXT_OR_NONE,
     }),
+}, optional={
+    # optional field of the contract: what the customer said (e-mail known only once said)
+    "customer_lines": st.lists(st.one_of(st.text(max_size=80), st.emails()), max_size=6),
 })
 
 
@@ -58,6 +66,13 @@ def test_arbitrary_attempts_score_within_bounds(data):
     assert all(c.ok == (c.points == c.max) for c in r.criteria if c.max > 0)
     if r.critical_failed:
         assert not r.passed
+    ids = [c.id for c in r.criteria]
+    assert ids[-4:] == SERVICE  # the service standard, after the SOP criteria, in every case
+    assert all(c.group == ("layanan" if c.id in SERVICE else "sop") for c in r.criteria)
+    if data["apkt"]["action"] != CASES[data["case"]].expected.action:
+        # a wrong action is one mistake: the Sub Issue Type is not judged on top of it
+        assert "sub_issue_type" not in ids
+        assert "apkt_action" in r.critical_failed
 
 
 @settings(max_examples=300, deadline=None)

@@ -71,6 +71,20 @@ def test_every_case_has_a_rubric_summing_to_a_positive_weight(sop):
         assert 0 < case.rubric.pass_mark <= 100
         if case.expected.sub_issue_type:
             assert case.rubric.criteria["sub_issue_type"].critical
+        if case.id.startswith("invoice.email."):  # SOP 2a: the website is offered first
+            assert case.rubric.criteria["website_offered_first"].critical
+        assert sum(c.weight for c in case.rubric.criteria.values()) == 100
+
+
+def test_service_standard_applies_to_every_case_after_its_sop_criteria(sop):
+    # A training standard, not SOP text: shipped non-critical except unprofessional language.
+    assert "bukan teks SOP" in sop.service_standard.note
+    shipped = {cid: (rc.weight, rc.critical) for cid, rc in sop.service_standard.criteria.items()}
+    assert shipped == {"service_greeting": (5, False), "service_verification": (5, False),
+                       "service_closing": (5, False), "service_conduct": (10, True)}
+    for case in sop.cases:
+        ids = list(sop.rubric_for(case))
+        assert ids == [*case.rubric.criteria, *shipped], case.id
 
 
 BROKEN = {
@@ -95,7 +109,8 @@ def _mutated(name: str) -> str:
     elif name == "bad_step.yaml":
         text = text.replace('sop_step: "1"', 'sop_step: "9z"', 1)
     elif name == "bad_criterion.yaml":
-        text = text.replace("website_offered_first: {weight: 25}", "kecepatan: {weight: 25}", 1)
+        text = text.replace("website_offered_first: {weight: 25, critical: true}",
+                            "kecepatan: {weight: 25, critical: true}", 1)
     return text
 
 
@@ -147,10 +162,13 @@ def test_a_second_sop_is_just_another_file(tmp_path):
     r = Scorer(lib).score_data({
         "case": "tagihan_dua.jumlah",
         "customer": {"idpel": "532100123456", "bill_amount": 1000},
-        "replies": ["Rp 1.000, cek juga di PLN Mobile"],
+        "replies": ["Selamat siang, dengan Sari dari PLN 123.", "Boleh sebutkan IDPEL Bapak?",
+                    "Tagihannya Rp 1.000, cek juga di PLN Mobile",
+                    "Terima kasih telah menghubungi PLN 123."],
         "apkt": {"action": "issue_closed"},
     })
-    assert r.passed and r.score == 100.0
+    # The SOP criteria (100) and the service standard (25) of the second file score as shipped.
+    assert r.passed and r.score == r.max_score == 125.0
 
 
 def test_duplicate_case_ids_across_files_are_reported(tmp_path):
