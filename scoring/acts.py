@@ -306,6 +306,7 @@ ELLIPSIS_OK = frozenset({"punya", "memiliki", "ada", "pernah", "terdaftar", "daf
                          "berhasil", "login", "masuk", "menerima", "dapat", "mendaftar",
                          "registrasi", "selesai", "verifikasi", "terverifikasi", "bapak", "ibu",
                          "kakak", "anda", "juga", "mau", "ingin", "tahu"})
+LINE_CHECK = frozenset({"masih", "tersambung", "dengar", "terdengar", "kedengaran", "putus"})
 # An office named as advice: "datang/ajukan ke kantor PLN terdekat", "bisa ke kantor PLN".
 ADVICE = frozenset({"datang", "ke", "ajukan", "mengajukan", "permohonan", "kunjungi",
                     "mengunjungi", "bisa", "dapat", "silakan", "disarankan", "sarankan", "urus",
@@ -1231,7 +1232,10 @@ class ActReader:
                 continue
             if a.act == "introduce" and not a.slot("name") and not opening:
                 continue
-            if a.act == "greet" and t.sent[a.start] in t.question:
+            if a.act == "greet" and LINE_CHECK & {
+                    w for k, w in enumerate(t.words) if t.sent[k] in (
+                        t.sent[a.start], t.sent[a.start] + 1)} and (
+                    t.sent[a.start] in t.question):
                 continue  # "Halo? Masih di sana?": checking the line, not greeting
             if a.act == "hold" and (t.sent[a.start] in promise_only or any(
                     w in self.set["cso_self"] for w in t.words[max(0, a.start - 1): a.start])
