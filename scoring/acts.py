@@ -588,6 +588,34 @@ class ActReader:
                 t.carry[sq + 1] = {"has_account": has}
         return out
 
+    def _customer_does(self, t: Text, s: int) -> bool:
+        """The customer is the one doing it ("silakan teruskan ...", "Bapak bisa mengajukan")."""
+        c = t.clause[s]
+        before = [w for k, w in enumerate(t.words[max(0, s - 4): s], start=max(0, s - 4))
+                  if t.clause[k] == c]
+        if any(w in self.set["cso_self"] for w in before):
+            return False
+        return "silakan" in before or (
+            bool({"bapak", "ibu", "anda", "kakak"} & set(before))
+            and bool({"bisa", "dapat", "boleh", "perlu", "harus"} & set(before)))
+
+    def _forward_mood(self, t: Text, s: int, e: int, pol: str, cond):
+        """"Mau saya buatkan laporan?" asks; "... kalau Ibu berkenan", "agar kami buatkan
+        laporan", "mau lewat website atau tetap kami teruskan" only make it possible."""
+        c = t.clause[s]
+        clause = [k for k in range(len(t.words)) if t.clause[k] == c]
+        after = [t.words[k] for k in clause if k > e]
+        before = [t.words[k] for k in clause if k < s]
+        sentence = [w for k, w in enumerate(t.words) if t.sent[k] == t.sent[s]]
+        if t.sent[s] in t.question and {"mau", "bagaimana", "gimana", "apakah", "atau",
+                                        "perlu", "ingin"} & set(sentence):
+            return ASKED, None
+        if (set(after) & self.set["conditions"]) or {"agar", "supaya", "biar"} & set(before):
+            return CONDITIONAL, {}
+        if "atau" in before and {"mau", "pilihan", "pilih", "opsi"} & set(sentence):
+            return CONDITIONAL, {}
+        return pol, cond
+
     def _will_condition(self, t: Text, i: int, conds) -> bool:
         """A condition on the customer's wish ("kalau Ibu ingin berhenti, kami buatkan
         laporan"): an offer stays an offer, but a forward or a promise is only possible."""
@@ -603,9 +631,12 @@ class ActReader:
     def _negated(self, t: Text, start: int, end: int, conds) -> bool:
         words, clause = t.words, t.clause
         neg, neutral = self.set["negators"], self.set["neutral"]
-        # a negator between the words of the phrase: "Unit TIDAK akan menghubungi"
+        # a negator between the words of the phrase: "Unit TIDAK akan menghubungi" (but not
+        # one that a new subject ends: "invoice tidak diterima KAMI catat")
+        cso = self.set["cso_self"]
         for j in range(start + 1, end):
-            if words[j] in neg and words[j + 1] not in neutral:
+            if (words[j] in neg and words[j + 1] not in neutral
+                    and not any(w in cso for w in words[j + 1: end])):
                 return True
         c = clause[start]
         j = start - 1
@@ -727,6 +758,12 @@ class ActReader:
                         continue
                     if any(w in ("sebelum", "sblm") for w in t.words[max(0, s - 3):s]):
                         continue  # "sebelum kami teruskan, ...": not forwarded (yet)
+                    if pol == DENIED and "jangan" in t.words[max(0, s - 3): e + 1]:
+                        continue  # "jangan teruskan email itu": a warning, no forward
+                    if self._customer_does(t, s):
+                        continue  # "Bapak bisa mengajukan ke kantor PLN": not the CSO's forward
+                    if pol == SAID:
+                        pol, cond = self._forward_mood(t, s, e, pol, cond)
                 if act in ("announce_forward", "promise_contact") and pol == SAID:
                     will = self._will_condition(t, s, conds)
                     if will:
