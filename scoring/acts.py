@@ -572,7 +572,8 @@ class ActReader:
                 cond = {"has_account": not has_neg}
             elif insist:
                 cond = {}
-            elif will or w in self.set["temporal_markers"] or end - i <= 1:
+            elif will or w in self.set["temporal_markers"] or (
+                    end - i <= 1 and i + 1 < n and words[i + 1] in ("tidak", "belum", "sudah")):
                 # "kalau mau", "jika berkenan", "setelah login", "kalau sudah", "kalau tidak":
                 # still an instruction (or a step referred back to)
                 cond = None
