@@ -307,6 +307,12 @@ ELLIPSIS_OK = frozenset({"punya", "memiliki", "ada", "pernah", "terdaftar", "daf
                          "registrasi", "selesai", "verifikasi", "terverifikasi", "bapak", "ibu",
                          "kakak", "anda", "juga", "mau", "ingin", "tahu"})
 LINE_CHECK = frozenset({"masih", "tersambung", "dengar", "terdengar", "kedengaran", "putus"})
+# The advice of SOP 4 is about registering with an e-mail already used.
+REGISTRATION = frozenset({"daftar", "mendaftar", "pendaftaran", "registrasi", "register",
+                          "akun", "terdaftar", "dipakai", "digunakan", "terpakai", "kepake",
+                          "sign", "signup", "didaftarkan", "daftarkan", "dipake"})
+OTHER = frozenset({"lain", "lainnya", "berbeda", "beda", "alternatif", "kedua", "cadangan",
+                   "another", "other", "terdekat"})
 # An office named as advice: "datang/ajukan ke kantor PLN terdekat", "bisa ke kantor PLN".
 ADVICE = frozenset({"datang", "ke", "ajukan", "mengajukan", "permohonan", "kunjungi",
                     "mengunjungi", "bisa", "dapat", "silakan", "disarankan", "sarankan", "urus",
@@ -508,8 +514,10 @@ class ActReader:
             if is_marker and {"bagaimana", "gimana", "gmn", "gmana", "bgmn", "gimna"} & set(
                     words[max(0, i - 3): i]):
                 is_marker = False  # "bagaimana kalau dicoba lewat website?" proposes
-            if is_marker and i + 1 < n and words[i + 1] in ("itu", "ini", "tersebut"):
-                is_marker = False  # "setelah itu": then
+            if is_marker and i + 1 < n and words[i + 1] in ("itu", "ini", "tersebut", "begitu",
+                                                           "demikian", "gitu", "gini", "begini"):
+                i += 2  # "setelah itu": then; "kalau begitu": in that case
+                continue
             if not is_marker:
                 i += 1
                 continue
@@ -761,8 +769,8 @@ class ActReader:
                         continue  # "sebelum kami teruskan, ...": not forwarded (yet)
                     if pol == DENIED and "jangan" in t.words[max(0, s - 3): e + 1]:
                         continue  # "jangan teruskan email itu": a warning, no forward
-                    if self._customer_does(t, s):
-                        continue  # "Bapak bisa mengajukan ke kantor PLN": not the CSO's forward
+                    if self._customer_does(t, s) or "terdekat" in t.words[s: e + 3]:
+                        continue  # "Bapak bisa mengajukan ke kantor PLN terdekat": advice
                     if pol == SAID:
                         pol, cond = self._forward_mood(t, s, e, pol, cond)
                 if act in ("announce_forward", "promise_contact") and pol == SAID:
@@ -848,9 +856,13 @@ class ActReader:
         negs = self.set["negators"]
         purposes = [(s, e) for s, e, _ in self.purposes.find(t)]
         last_end = -1
-        for s, e, p in self.channels.find(t):
+        hits = self.channels.find(t)
+        for n_, (s, e, p) in enumerate(hits):
             if s <= last_end:
                 continue
+            for s2, e2, p2 in hits[n_ + 1:]:  # "website www.pln.co.id": one mention
+                if s2 == e + 1 and p2.value == p.value:
+                    e = e2
             last_end = e
             if any(a <= s <= b or a <= e <= b for a, b in taken):
                 continue  # "punya akun di website?" asks for data, offers nothing
@@ -1011,7 +1023,8 @@ class ActReader:
                 continue  # steps in PLN Mobile, not on the website
             if s > 0 and t.words[s - 1] in ("unit", "pelaksana", "pusat"):
                 continue  # "Unit Layanan Pelanggan" is an office, not the menu
-            if any(w in self.set["past_context"] for w in t.words[max(0, s - 3): s]):
+            if any(w in self.set["past_context"] and t.clause[k] == t.clause[s]
+                   for k, w in enumerate(t.words[max(0, s - 3): s], start=max(0, s - 3))):
                 if t.sent[s] in t.question:
                     add("website_step", ASKED, s, e, step=p.value)  # "tadi sudah klik Setuju?"
                 continue  # "saat mendaftar di website": what happened, not a step
@@ -1259,14 +1272,17 @@ class ActReader:
         named = any(a.act == "introduce" and a.slot("name") and t.sent[a.start] <= 1
                     for a in acts)
         starts_greeting = any(a.act == "greet" and a.start <= 1 for a in acts)
-        opening = named or bool(self.openers.find(t)) or starts_greeting
+        offers_help = any(not {"lagi", "lain", "lainnya"} & {
+            w for k, w in enumerate(t.words) if t.sent[k] == t.sent[s]}
+            for s, _, _ in self.openers.find(t))  # "ada yang bisa dibantu (lagi)?"
+        asks_more = any(a.act == "ask_more" for a in acts)
+        opening = (named or offers_help or starts_greeting) and not asks_more
         promise_sents = {t.sent[a.start] for a in acts
                          if a.act in ("promise_contact", "announce_forward")}
         promise_only = {t.sent[a.start] for a in acts if a.act == "promise_contact"}
         out = []
         for a in acts:
-            if a.act == "close" and opening and not any(
-                    x.act == "ask_more" for x in acts):
+            if a.act == "close" and opening:
                 continue
             if a.act == "introduce" and not a.slot("name") and not opening:
                 continue
@@ -1284,6 +1300,13 @@ class ActReader:
                     t.sent[a.start] in promise_sents or not ADVICE & {
                         w for k, w in enumerate(t.words) if t.sent[k] == t.sent[a.start]}):
                 continue  # the office named for a forward, or only described
+            if (a.act == "email_used_advice" and a.slot("option") == "other_email"
+                    and not REGISTRATION & set(t.words)
+                    and not OTHER & set(t.words[a.start: a.end + 1])):
+                continue  # "ganti email Invoice ke email baru": a correction, not the advice
+            if a.act == "email_used_advice" and any(
+                    t.sent[x] == t.sent[a.start] for x, _, _ in self.purposes.find(t)):
+                continue  # "hubungi ULP terdekat soal pasang baru": another matter
             out.append(a)
         return out
 
@@ -1379,20 +1402,11 @@ def _settle_email(acts: list[Act], t: Text) -> list[Act]:
 
 
 def _settle(acts: list[Act]) -> list[Act]:
-    """Acts that only make sense together: a greeting in a farewell belongs to the close;
-    a close in an opening ("terima kasih telah menghubungi PLN 123, dengan Rina, ada yang bisa
-    dibantu?") is no close."""
-    names = {a.act for a in acts}
-    opening = "introduce" in names
-    out = []
+    """A greeting after the thanks of a farewell ("terima kasih, selamat siang") belongs to the
+    close. (Whether thanks for calling opens or closes the call: `_settle_context`.)"""
     close_at = min((a.start for a in acts if a.act == "close"), default=None)
-    for a in acts:
-        if a.act == "close" and opening:
-            continue
-        if a.act == "greet" and close_at is not None and not opening and a.start > close_at:
-            continue
-        out.append(a)
-    return out
+    return [a for a in acts
+            if not (a.act == "greet" and close_at is not None and a.start > close_at)]
 
 
 def _dedupe(acts: list[Act]) -> list[Act]:

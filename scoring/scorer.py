@@ -394,7 +394,20 @@ def _email_known(attempt: Attempt) -> bool:
     on_record = _norm_email(getattr(attempt.customer, "email_on_record", None) or "")
     if on_record and on_record == email:
         return True
-    return any(email in (line or "").lower() for line in lines)
+    return any(email in (line or "").lower() or email in _spoken(line or "")
+               for line in lines)
+
+
+SPOKEN = [(r"\s*\b(at|et|add)\b\s*", "@"), (r"\s*\b(dot|titik)\b\s*", "."),
+          (r"\s*\b(underscore|garis bawah)\b\s*", "_"), (r"\s*\b(strip|dash|minus)\b\s*", "-")]
+
+
+def _spoken(line: str) -> str:
+    """An address spelled out on the phone: "budi underscore s at example dot co dot id"."""
+    text = re.sub(r"[,;:]", " ", line.lower())
+    for pattern, repl in SPOKEN:
+        text = re.sub(pattern, repl, text)
+    return re.sub(r"(?<=[\w.@_-])\s+(?=[\w.@_-]*[@._-])|(?<=[@._-])\s+", "", text)
 
 
 def _mention_note(r: Reading) -> str:
