@@ -139,6 +139,16 @@ class Text:
     # "Blm punya akun? Klik Daftar Akun": a short account question that conditions the next
     # sentence (sentence index -> condition)
     carry: dict[int, dict[str, bool]] = field(default_factory=dict)
+    found: dict[int, list] = field(default_factory=dict)  # matcher results, found once
+    _sentences: dict[int, list[int]] | None = None
+
+    def sentence(self, i: int) -> list[str]:
+        """The words of the sentence of word i."""
+        if self._sentences is None:
+            self._sentences = {}
+            for k, s in enumerate(self.sent):
+                self._sentences.setdefault(s, []).append(k)
+        return [self.words[k] for k in self._sentences.get(self.sent[i], ())]
 
     def quote(self, start: int, end: int, context: int = 3) -> str:
         if not self.spans:
@@ -214,6 +224,13 @@ class Matcher:
     def find(self, t: Text) -> list[tuple[int, int, Pattern]]:
         """Every (start, end, pattern) in t, longest first at each start. A phrasing's words
         stand in one clause (a phrasing may itself end with a comma-free gap)."""
+        key = id(self)
+        got = t.found.get(key)
+        if got is None:
+            got = t.found[key] = self._find(t)
+        return got
+
+    def _find(self, t: Text) -> list[tuple[int, int, Pattern]]:
         out = []
         words, sent = t.words, (t.clause if self.within_clause else t.sent)
         n = len(words)
@@ -615,7 +632,7 @@ class ActReader:
         clause = [k for k in range(len(t.words)) if t.clause[k] == c]
         after = [t.words[k] for k in clause if k > e]
         before = [t.words[k] for k in clause if k < s]
-        sentence = [w for k, w in enumerate(t.words) if t.sent[k] == t.sent[s]]
+        sentence = t.sentence(s)
         if t.sent[s] in t.question and {"mau", "bagaimana", "gimana", "apakah", "atau",
                                         "perlu", "ingin"} & set(sentence):
             return ASKED, None
@@ -645,7 +662,7 @@ class ActReader:
         cso = self.set["cso_self"]
         for j in range(start + 1, end):
             if (words[j] in neg and words[j + 1] not in neutral
-                    and not any(w in cso for w in words[j + 1: end])):
+                    and not not cso.isdisjoint(words[j + 1: end])):
                 return True
         c = clause[start]
         j = start - 1
@@ -681,7 +698,7 @@ class ActReader:
             last += 1
         before = words[first:last + 1]
         past = self.set["past"]
-        has_past = any(w in past for w in before)
+        has_past = not past.isdisjoint(before)
         question = s in t.question and _last_clause_of_sentence(t, c)
         tag_belum = words[last] in ("belum",) and last > start
         if words[first] in ("apakah", "apa") and first < start:
@@ -877,40 +894,40 @@ class ActReader:
             while last + 1 < len(words) and clause[last + 1] == c:
                 last += 1
             before, after = words[first:s], words[e + 1: last + 1]
-            if any(w in account for w in before + after) and (
-                    t.sent[s] in t.question or any(w in past for w in before)):
+            if not account.isdisjoint(before + after) and (
+                    t.sent[s] in t.question or not past.isdisjoint(before)):
                 continue  # a question about an account
-            invited = any(w in invite for w in words[first:last + 1])
+            invited = not invite.isdisjoint(words[first:last + 1])
             if not invited and self._channel_question(t, s, first) and any(
                     w in past for w in before):
                 self._offer(add, ASKED, s, e, None, p.value)  # "sudah dicoba di web ...?"
                 continue
             y = max((k for k in range(first, s) if words[k] in ("yang", "yg")), default=None)
-            if y is not None and any(w in negs for w in words[y:s]):
+            if y is not None and not negs.isdisjoint(words[y:s]):
                 continue  # "email yang belum pernah didaftarkan di website": a description
             r = max((k for k in range(first, s) if words[k] in reasons), default=None)
-            if r is not None and (not any(w in POSSIBLE for w in words[r + 1: last + 1])
-                                  or any(w in negs for w in words[r + 1: s])):
+            if r is not None and (not not POSSIBLE.isdisjoint(words[r + 1: last + 1])
+                                  or not negs.isdisjoint(words[r + 1: s])):
                 # named in a reason: "karena website sedang gangguan", "krn bpk gak bisa akses
                 # web"; but "karena invoice-nya bisa dilihat di website" offers it
                 continue
-            if any(w in failures for w in after) or (
-                    any(w in failures for w in before) and not any(w in frames for w in before)):
+            if not failures.isdisjoint(after) or (
+                    not failures.isdisjoint(before) and not not frames.isdisjoint(before)):
                 continue  # named in an excuse
             if any(t.sent[a] == t.sent[s] and t.clause[a] == c for a, _ in purposes):
                 continue  # for another purpose than bills
             if set(words[max(0, s - 3): s]) & PLACES:
                 continue  # the place of another step: "ketik IDPEL di kolom pencarian website"
-            if any(w in account for w in before + after) and (
-                    t.sent[s] in t.question or any(w in past for w in before)):
+            if not account.isdisjoint(before + after) and (
+                    t.sent[s] in t.question or not past.isdisjoint(before)):
                 continue  # a question about an account
             if self._negated(t, s, e, conds):
-                if (any(w in negs for w in after) and not any(w in negs for w in before)
+                if (not negs.isdisjoint(after) and not not negs.isdisjoint(before)
                         and before[-1:] not in (["di"], ["lewat"], ["melalui"], ["via"])):
                     continue  # "website tidak bisa diakses": an excuse, not an offer denied
                 self._offer(add, DENIED, s, e, None, p.value)
                 continue
-            invited = any(w in invite for w in before) or any(
+            invited = not invite.isdisjoint(before) or any(
                 w in invite for w in words[first:last + 1])
             if not invited and self._channel_question(t, s, first):
                 self._offer(add, ASKED, s, e, None, p.value)
@@ -924,7 +941,7 @@ class ActReader:
             return True
         if t.sent[s] not in t.question:
             return False
-        sentence = [w for k, w in enumerate(t.words) if t.sent[k] == t.sent[s]]
+        sentence = t.sentence(s)
         markers = self.set["past"] | {"biasanya", "biasa", "punya", "ada", "apa", "apakah",
                                       "pakai", "menggunakan", "install", "instal", "menginstal"}
         return any(w in markers for w in sentence[: max(1, s - first + 1)] + sentence[:3])
@@ -944,7 +961,7 @@ class ActReader:
         """"Sudah punya akun?" asks; "karena Bapak belum punya akun, ..." tells; "sudah klik
         Daftar Akun?" asks about a step."""
         span = t.words[s: e + 1]
-        sentence = [w for k, w in enumerate(t.words) if t.sent[k] == t.sent[s]]
+        sentence = t.sentence(s)
         if any(w in ("klik", "tekan", "pilih", "tombol") for w in span) or any(
                 w in ("login", "masuk", "notifikasi", "email") for w in sentence):
             return False  # a question about a step or an error, not about having an account
@@ -953,7 +970,7 @@ class ActReader:
             first -= 1
         if any(w in self.set["reasons"] for w in t.words[first:s]):
             return False
-        sentence = [w for k, w in enumerate(t.words) if t.sent[k] == t.sent[s]]
+        sentence = t.sentence(s)
         return (t.sent[s] in t.question or "apakah" in sentence or sentence[-1:] == ["belum"]
                 or "belum" in t.words[e + 1: e + 4])
 
@@ -996,7 +1013,7 @@ class ActReader:
                 any(clause[k] == nxt and t.sent[k] == t.sent[s] for k in range(len(words)))
                 and _last_clause_of_sentence(t, nxt))
             question = t.sent[s] in t.question and last_of_sentence
-            if any(w in frames for w in near) or question or t.sent[s] in ask_sents:
+            if not frames.isdisjoint(near) or question or t.sent[s] in ask_sents:
                 add("ask_data", SAID, s, e, field=field_)
                 asked.add(field_)
                 ask_sents.add(t.sent[s])
@@ -1252,7 +1269,7 @@ class ActReader:
         for s, e, _ in self.apologies.find(t):
             sentence = [(k, w) for k, w in enumerate(t.words) if t.sent[k] == t.sent[s] and k > e]
             nxt = [w for k, w in sentence[:3]]
-            if any(w in polite for w in nxt):
+            if not polite.isdisjoint(nxt):
                 continue  # "maaf, boleh minta IDPEL?": a polite prefix
             if t.sent[s] in t.question and any(w in ("bisa", "boleh", "mohon", "can", "could")
                                                for _, w in sentence):
@@ -1318,7 +1335,7 @@ class ActReader:
             if a.act != "announce_forward":
                 out.append(a)
                 continue
-            sent = {w for k, w in enumerate(t.words) if t.sent[k] == t.sent[a.start]}
+            sent = set(t.sentence(a.start))
             targets = set()
             if sent & self.set["complaint_words"]:
                 targets.add("keluhan")
