@@ -90,7 +90,7 @@ def parse_attempt(data: Any) -> Attempt:
         raise AttemptError(field_name(err["loc"]), translate(err["msg"])) from None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CriterionResult:
     id: str
     ok: bool

@@ -7,6 +7,9 @@ automatic figures and the adjusted ones (after QA overrides); store.reviews keep
 date. Aggregates are SQL GROUP BY over these rows (indexed for the filters), never over the
 large JSON columns of `attempts`; the results come back as small pandas DataFrames.
 
+Per-criterion figures carry the criterion's `group` ("sop", or "layanan" for the service
+standard), so QA sees the service standard apart from the SOP criteria.
+
 Weeks start on Monday in WIB (Asia/Jakarta, UTC+7), the contact center's local time.
 """
 
@@ -21,6 +24,7 @@ import pandas as pd
 from sqlalchemy import Integer, Select, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
+from sop.groups import criterion_group
 from store.access import Requester
 from store.db import Database, reading
 from store.errors import AccessDenied, StoreError
@@ -323,8 +327,16 @@ def by_scenario(s: Session, requester: Requester, where: QaFilter) -> pd.DataFra
     return df.sort_values(["case_id", "scenario_id"], ignore_index=True)
 
 
+def with_group(df: pd.DataFrame) -> pd.DataFrame:
+    """`group` beside `criterion_id`: "sop", or "layanan" for the service standard (a
+    training standard, not SOP text), read from the criterion id as for old results."""
+    df.insert(list(df.columns).index("criterion_id") + 1, "group",
+              [criterion_group(str(c)) for c in df["criterion_id"]])
+    return df
+
+
 def by_criterion(s: Session, requester: Requester, where: QaFilter) -> pd.DataFrame:
-    df = _criterion_groups(s, requester, where, [CriterionFact.criterion_id])
+    df = with_group(_criterion_groups(s, requester, where, [CriterionFact.criterion_id]))
     return df.sort_values(["ok_rate", "criterion_id"], ignore_index=True)
 
 
@@ -342,7 +354,7 @@ def weakest_by_trainee(s: Session, requester: Requester, where: QaFilter,
                            [CriterionFact.trainee_id, CriterionFact.criterion_id])
     df = df.sort_values(["trainee_id", "ok_rate", "mean_percent", "criterion_id"])
     df = df.groupby("trainee_id", sort=False).head(per_trainee).reset_index(drop=True)
-    return _with_trainee(s, df)
+    return _with_trainee(s, with_group(df))
 
 
 def mastery(s: Session, requester: Requester, where: QaFilter) -> pd.DataFrame:

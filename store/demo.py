@@ -4,7 +4,8 @@ Each simulated attempt is a real call (`scenarios.practice.start_call`, Faker id
 reply by reply through the dialogue rules (`add_reply`), closed with an APKT form and scored by
 `finish_call` with the real `Scorer`. The CSO's replies are built from what the SOP asks for
 (amount, PLN Mobile / website, the website steps in order, forwarding, the Unit's follow-up,
-the e-mail advice) in varied wording; a trainee's skill decides how often they leave something
+the e-mail advice) in varied wording, with the service standard's greeting with the CSO's name
+and the IDPEL confirmed; a trainee's skill decides how often they leave something
 out, make typos that hide a keyword, mix up the order, or choose a wrong APKT action, sub issue
 type, IDPEL or e-mail. Skill grows a little week by week, so the trend is not flat. Attempts
 are spread over weeks, on working days and hours (WIB), and written in bulk.
@@ -167,6 +168,26 @@ def _closing(r: random.Random) -> str:
                  "Baik, terima kasih sudah menghubungi PLN 123.")
 
 
+CSO_NAMES = ("Rina", "Sari", "Dimas", "Ayu", "Bayu", "Putri")
+
+
+def _service_openers(call: Call, miss: float, g: random.Random) -> list[str]:
+    """The service standard's opening: a greeting with the CSO's name (or a bare one) and the
+    IDPEL confirmed (or not). Its own random draws, so the rest of a script stays the same."""
+    sal = call.salutation
+    if g.random() >= miss:
+        out = [_pick(g, f"Selamat siang, dengan {_pick(g, *CSO_NAMES)} dari PLN 123, ada yang "
+                        "bisa dibantu?",
+                     f"Selamat pagi {sal}, saya {_pick(g, *CSO_NAMES)} dari PLN 123, ada yang "
+                     "bisa saya bantu?")]
+    else:
+        out = [f"Halo {sal}, ada yang bisa dibantu?"]
+    if g.random() >= miss:
+        out.append(f"Baik {sal}, saya konfirmasi IDPEL {call.idpel} atas nama {call.name}, "
+                   "betul?")
+    return out
+
+
 def cso_script(call: Call, skill: float, r: random.Random) -> tuple[list[str], dict[str, Any]]:
     """Replies and APKT form of a trainee of `skill` (0..1) for one call."""
     sal = call.salutation
@@ -235,6 +256,7 @@ def cso_script(call: Call, skill: float, r: random.Random) -> tuple[list[str], d
     typo_rate = 0.7 * (1 - skill)
     replies = [_typos(x, r, 1 + r.randrange(2)) if r.random() < typo_rate else x
                for x in replies]
+    replies = _service_openers(call, miss, random.Random(f"layanan-{call.seed}")) + replies
 
     if r.random() < 0.45 * (1 - skill):
         action = _pick(r, *CONFUSED.get(action, ("none",)))

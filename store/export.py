@@ -3,7 +3,8 @@ as CSV (UTF-8 with BOM, so Excel reads Indonesian text right) or as one Excel wo
 sheet per table (openpyxl). The page's download buttons and `cso-trainer export` call these.
 
 Text that a spreadsheet would run as a formula (starting with =, +, -, @) is prefixed with an
-apostrophe. Times are shown in WIB (Asia/Jakarta).
+apostrophe. Times are shown in WIB (Asia/Jakarta). Per-criterion tables have a "Kelompok" column:
+"SOP" or "Standar layanan" (the service standard, a training standard and not SOP text).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from sop.groups import GROUP_LABELS
 from store.access import Requester
-from store.dashboard import WIB, QaFilter, _require_viewer, _where, dashboard
+from store.dashboard import WIB, QaFilter, _require_viewer, _where, dashboard, with_group
 from store.db import Database, reading
 from store.errors import StoreError
 from store.models import AttemptFact, CriterionFact, CriterionOverride, User
@@ -40,7 +42,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "criteria": ("Kriteria per percobaan", {
         "attempt_id": "ID percobaan", "finished_at": "Selesai (WIB)", "trainee": "Peserta",
         "username": "Username", "case_id": "Kasus", "scenario_id": "Skenario", "mode": "Mode",
-        "criterion_id": "Kriteria", "sop_ref": "Langkah SOP", "critical": "Kritis",
+        "criterion_id": "Kriteria", "group": "Kelompok", "sop_ref": "Langkah SOP",
+        "critical": "Kritis",
         "max_points": "Poin maksimal", "auto_ok": "Terpenuhi (otomatis)",
         "auto_points": "Poin otomatis", "ok": "Terpenuhi (disesuaikan)",
         "points": "Poin disesuaikan", "overridden": "Diubah QA", "comment": "Komentar QA",
@@ -59,7 +62,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "passed": "Lulus", "pass_rate": "Tingkat lulus (%)", "mean_percent": "Rata-rata skor (%)",
     }),
     "by_criterion": ("Per kriteria", {
-        "criterion_id": "Kriteria", "results": "Dinilai", "ok": "Terpenuhi",
+        "criterion_id": "Kriteria", "group": "Kelompok", "results": "Dinilai", "ok": "Terpenuhi",
         "ok_rate": "Tingkat terpenuhi (%)", "mean_percent": "Rata-rata poin (%)",
     }),
     "weekly": ("Tren mingguan", {
@@ -68,8 +71,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     }),
     "weakest_by_trainee": ("Terlemah per peserta", {
         "trainee_id": "ID peserta", "trainee": "Peserta", "username": "Username",
-        "criterion_id": "Kriteria", "results": "Dinilai", "ok": "Terpenuhi",
-        "ok_rate": "Tingkat terpenuhi (%)", "mean_percent": "Rata-rata poin (%)",
+        "criterion_id": "Kriteria", "group": "Kelompok", "results": "Dinilai",
+        "ok": "Terpenuhi", "ok_rate": "Tingkat terpenuhi (%)",
+        "mean_percent": "Rata-rata poin (%)",
     }),
     "mastery": ("Matriks penguasaan", {
         "trainee_id": "ID peserta", "trainee": "Peserta", "username": "Username",
@@ -78,6 +82,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     }),
 }
 DASHBOARD_TABLES = tuple(k for k in TABLES if k not in ("attempts", "criteria"))
+# columns whose codes people read as words: the criterion's group ("SOP", "Standar layanan")
+VALUE_LABELS: dict[str, dict[str, str]] = {"group": GROUP_LABELS}
 
 
 def _wib(value: Any) -> Any:
@@ -134,7 +140,8 @@ def criteria_frame(
     stmt = stmt.order_by(c.finished_at.desc(), c.attempt_id.desc(), c.criterion_id)
     with reading(db) as s:
         rows = [tuple(r) for r in s.execute(stmt)]
-    return pd.DataFrame(rows, columns=list(TABLES["criteria"][1]))
+    columns = [k for k in TABLES["criteria"][1] if k != "group"]
+    return with_group(pd.DataFrame(rows, columns=columns))
 
 
 def export_tables(
@@ -172,6 +179,9 @@ def for_people(key: str, df: pd.DataFrame) -> pd.DataFrame:
     """A table as people read it: Indonesian headers, WIB times, no live formulas."""
     headers = TABLES[key][1]
     out = df[[c for c in headers if c in df.columns]].copy()
+    for col, labels in VALUE_LABELS.items():
+        if col in out.columns:
+            out[col] = [labels.get(v, v) for v in out[col]]
     for col in out.columns:
         dtype = out[col].dtype
         if (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import inspect
 
+from sop.models import SERVICE_CRITERIA
 from store import AccessDenied, StoreError, get_attempt
 from store.dashboard import (
     QaFilter,
@@ -112,6 +113,10 @@ def test_criteria_overall_and_the_weakest_per_trainee(seeded):
         assert got.loc[cid, "mean_percent"] == pytest.approx(row["mean_percent"], abs=0.051)
     # the weakest criteria overall come first
     assert list(d.by_criterion["ok_rate"]) == sorted(d.by_criterion["ok_rate"])
+    # the service standard is marked apart from the SOP criteria
+    groups = dict(zip(got.index, got["group"], strict=True))
+    assert {c for c, g in groups.items() if g == "layanan"} == set(SERVICE_CRITERIA)
+    assert {g for c, g in groups.items() if c not in SERVICE_CRITERIA} == {"sop"}
 
     per = crits.groupby(["trainee_id", "criterion_id"])["ok"].mean().mul(100)
     weakest = d.weakest_by_trainee
@@ -120,6 +125,30 @@ def test_criteria_overall_and_the_weakest_per_trainee(seeded):
         assert list(rows["ok_rate"]) == sorted(rows["ok_rate"])
         assert rows["ok_rate"].iloc[0] == pytest.approx(per[trainee_id].min(), abs=0.051)
     assert set(weakest["trainee"]) == {"Andi", "Budi"}
+    assert all((g == "layanan") == (c in SERVICE_CRITERIA)
+               for c, g in zip(weakest["criterion_id"], weakest["group"], strict=True))
+
+
+def test_results_stored_without_a_group_are_grouped_by_their_criterion_id(seeded):
+    """Attempts saved before the service standard had groups keep their result JSON."""
+    from sqlalchemy import select
+
+    from store.db import writing
+    from store.models import Attempt
+    from store.reviews import review
+
+    db, p, frame, _ = seeded
+    qa = p["qa1"].requester
+    attempt_id = int(frame["attempt_id"].iloc[0])
+    with writing(db) as s:
+        row = s.scalar(select(Attempt).where(Attempt.id == attempt_id))
+        result = dict(row.result)
+        result["criteria"] = [{k: v for k, v in c.items() if k != "group"}
+                              for c in result["criteria"]]
+        row.result = result
+    r = review(db, requester=qa, attempt_id=attempt_id, library=LIB)
+    assert {c.id for c in r.criteria if c.service} == set(SERVICE_CRITERIA)
+    assert all(c.group == "sop" for c in r.criteria if c.id not in SERVICE_CRITERIA)
 
 
 @pytest.mark.parametrize("name", ["trainee", "case", "scenario", "passed", "failed", "mode",

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import cli
+from sop.models import SERVICE_CRITERIA
 from store import Database, StoreError
 from store.dashboard import QaFilter, count_qa_attempts, dashboard
 from store.export import (
@@ -69,8 +70,18 @@ def test_xlsx_holds_a_sheet_per_table_with_the_right_rows(seeded, tmp_path):
 
     criteria = list(book["Kriteria per percobaan"].iter_rows(values_only=True))
     assert len(criteria) - 1 == len(tables["criteria"])
-    assert {row[7] for row in criteria[1:]} <= {"apkt_action", "website_steps",
-                                                "email_used_advice"}
+    head = criteria[0]
+    assert head[7:9] == ("Kriteria", "Kelompok")
+    kinds = {(row[7], row[8]) for row in criteria[1:]}
+    assert {c for c, g in kinds if g == "SOP"} <= {"apkt_action", "website_steps",
+                                                   "email_used_advice"}
+    assert {c for c, g in kinds if g == "Standar layanan"} == set(SERVICE_CRITERIA)
+    per = list(book["Per kriteria"].iter_rows(values_only=True))
+    assert per[0][:2] == ("Kriteria", "Kelompok")
+    assert {r[0] for r in per[1:] if r[1] == "Standar layanan"} == set(SERVICE_CRITERIA)
+    weak = list(book["Terlemah per peserta"].iter_rows(values_only=True))
+    col = weak[0].index("Kelompok")
+    assert {r[col] for r in weak[1:]} <= {"SOP", "Standar layanan"}
     by_case = list(book["Per kasus"].iter_rows(values_only=True))
     assert by_case[1][0] == "website.panduan" and by_case[1][1] == n
     d = dashboard(db, requester=qa, where=where)

@@ -121,6 +121,21 @@ def test_training_assumption_is_a_marked_warning_never_sop_text(app, shipped_sop
     assert "tagihan.jumlah" in listed and "website.panduan" in listed
 
 
+def test_the_service_standard_is_marked_as_training_standard_apart_from_sop_text(app,
+                                                                               shipped_sop):
+    from sop.groups import SERVICE_MARK
+
+    box = app.get_by_key("sop-layanan")  # in the assumptions tab, not among the SOP steps
+    assert any(node is box for node in walk(tab(app, "Asumsi pelatihan")))
+    assert any(plain(w.value).startswith(f"**{SERVICE_MARK}**") for w in box.warning)
+    table = of_type(box, "table")[0].value
+    assert list(table["Kriteria"]) == [shipped_sop.criteria[c].label
+                                       for c in shipped_sop.service_standard.criteria]
+    assert table.set_index("Kriteria").loc[
+        shipped_sop.criteria["service_conduct"].label, "Kritis"].startswith("ya")
+    assert all("Standar layanan" not in t.value for t in of_type(tab(app, "Langkah"), "text"))
+
+
 def test_flowchart_dot_names_every_case_and_its_action(app, shipped_sop):
     charts = of_type(tab(app, "Diagram alur"), "graphviz_chart")
     assert len(charts) == 2

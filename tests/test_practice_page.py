@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from scenarios.practice import check_apkt, finish_call
+from sop.groups import SERVICE_MARK
+from sop.models import SERVICE_CRITERIA
 from store import AttemptFilter, Requester, get_attempt, list_attempts, save_attempt
 from tests.accounts import app_as, database, user_id
 from tests.test_practice import (
@@ -81,6 +83,23 @@ def shown(at) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def confirm_idpel(call) -> str:
+    return f"Baik, saya konfirmasi IDPEL {call.idpel} atas nama {call.name}, betul?"
+
+
+ASK_EMAIL = "Boleh dibantu alamat email yang dituju untuk Invoice-nya?"
+
+
+def full_replies(call) -> list[str]:
+    """The SOP's replies and the service standard: greeting with the CSO's name, the IDPEL
+    confirmed, a closing; where the APKT form carries an e-mail, the customer is asked for it
+    (the form may only carry an address the customer gave)."""
+    replies = good_replies(call)
+    ask = [ASK_EMAIL] if SOP.case(call.case).expected.action in ("forward_unit", "keluhan") \
+        else []
+    return [replies[0], confirm_idpel(call), *ask, *replies[1:]]
+
+
 def latest_attempt(username: str):
     uid = user_id(username)
     rows = list_attempts(database(), requester=Requester.of(uid, ["trainee"]),
@@ -112,7 +131,7 @@ def test_a_whole_call_from_opening_line_to_a_passing_score(action):
     assert "Belum dibayar" in panel and "Jatuh tempo" in panel
     # the customer speaks first
     assert chat_lines(at) == [("pelanggan", call.opening)]
-    replies = good_replies(call)
+    replies = full_replies(call)
     for i, reply in enumerate(replies, 1):
         say(at, reply)
         lines = chat_lines(at)
@@ -123,6 +142,8 @@ def test_a_whole_call_from_opening_line_to_a_passing_score(action):
     assert at.title[0].value == "Hasil panggilan"
     text = shown(at)
     assert "LULUS" in text and "TIDAK LULUS" not in text and "100%" in text
+    assert [h.value for h in at.subheader][:2] == ["Penilaian per kriteria SOP",
+                                                   "Standar layanan pelatihan"]
     saved = latest_attempt("peserta1")
     assert saved.case_id == SAMPLE_CASE[action] and saved.passed and saved.mode == "latihan"
     # the rubric version in the database that scored it (shipped content is version 1)
@@ -144,6 +165,59 @@ def test_feedback_shows_evidence_the_sop_step_verbatim_and_links_it():
     evidence = [t.value for t in at.text if t.value.startswith("balasan")]
     assert any("akan menghubungi" in e for e in evidence)  # the trainee's own words
     assert "Tindakan APKT sesuai SOP" in text and "30/30 poin" in text
+
+
+def test_the_service_standard_is_shown_apart_marked_not_sop_text_and_without_sop_steps():
+    at = open_page()
+    pc = start(at, "invoice.email.tetap")
+    # no name in the greeting, no IDPEL, no closing: the SOP itself is followed
+    for reply in ["Halo, ada yang bisa dibantu?", *good_replies(pc.call)[1:-1]]:
+        say(at, reply)
+    fill_and_submit(at, good_form(pc.call))
+    headings = [h.value for h in at.subheader]
+    assert headings.index("Penilaian per kriteria SOP") < headings.index(
+        "Standar layanan pelatihan")
+    box = at.get_by_key("latihan-layanan-latihan")  # the service standard's own section
+    assert any(w.value.startswith(f"**{SERVICE_MARK}**") for w in box.warning)
+    assert "standar layanan pelatihan" in SERVICE_MARK.lower()
+    assert "bukan teks SOP" in SERVICE_MARK
+    labels = [m.value.replace("\\", "") for m in box.markdown]
+    for cid in SERVICE_CRITERIA:  # every service criterion is in that section, none outside
+        assert at.get_by_key(f"latihan-crit-latihan-{cid}")
+        assert any(SOP.criteria[cid].label in x for x in labels)
+        with pytest.raises(KeyError):
+            at.button(key=f"latihan-sop-latihan-{cid}")
+    assert not box.button  # no "Buka langkah" for the service standard
+    assert all("Langkah SOP" not in m.value for m in box.markdown)
+    assert any("bukan langkah SOP" in c.value for c in box.caption)
+    # the SOP criteria keep their SOP step and its button, outside that section
+    assert at.button(key="latihan-sop-latihan-unit_followup").label == \
+        "Buka langkah 2b di halaman SOP"
+    result = at.session_state[page.K_DONE]["result"]
+    failed = {c.id for c in result.criteria if not c.ok}
+    assert {"service_verification", "service_closing"} <= failed
+    assert result.passed  # not critical: the SOP was followed
+    assert "LULUS" in shown(at) and "TIDAK LULUS" not in shown(at)
+
+
+def test_unprofessional_language_fails_the_call_in_the_service_section():
+    at = open_page()
+    pc = start(at, "invoice.email.tetap")
+    replies = full_replies(pc.call)
+    for reply in [*replies[:2], "Wah itu bukan urusan saya Pak, tanya tetangga saja.",
+                  *replies[2:]]:
+        if at.chat_input(key=page.K_CHAT).disabled:
+            break
+        say(at, reply)
+    fill_and_submit(at, good_form(pc.call))
+    text = shown(at)
+    assert "TIDAK LULUS" in text and "kriteria kritis tidak terpenuhi" in text
+    result = at.session_state[page.K_DONE]["result"]
+    assert "service_conduct" in result.critical_failed
+    box = at.get_by_key("latihan-layanan-latihan")
+    conduct = next(m.value for m in box.markdown if "Bahasa profesional" in m.value)
+    assert ":red[" in conduct and "kritis" in conduct
+    assert any("bukan urusan saya" in t.value for t in box.text)  # the evidence, as text
 
 
 def test_the_sop_step_button_opens_the_step_on_the_sop_page_in_the_same_session():
@@ -247,6 +321,10 @@ def test_an_exam_hides_scores_and_hints_until_the_end_then_sums_up_per_call():
             pc = at.session_state[page.K_CALL]
     assert at.title[0].value == "Hasil ujian"
     assert len(exam_ids) == 1
+    for i in range(3):  # each call's result has the service standard apart, without SOP steps
+        box = at.get_by_key(f"latihan-layanan-ujian{i}")
+        assert any(w.value.startswith(f"**{SERVICE_MARK}**") for w in box.warning)
+        assert not box.button
     table = at.dataframe[0].value
     assert list(table["No"]) == [1, 2, 3]
     assert list(table["Hasil"]) == ["LULUS", "TIDAK LULUS", "TIDAK LULUS"]
@@ -285,7 +363,7 @@ def test_trainers_may_practise_too():
 
 # ---------------------------------------------------------------- "Progres saya"
 def _attempt(username: str, scenario_id: str, *, passed: bool) -> None:
-    pc = play(scenario_id)
+    pc = play(scenario_id, replies=full_replies(play(scenario_id, replies=[]).call))
     form = good_form(pc.call) if passed else {**good_form(pc.call), "action": "none"}
     done = finish_call(pc, check_apkt(form, sop=SOP).apkt, scorer=SCORER,
                        trainee_id=user_id(username))

@@ -9,6 +9,8 @@ import io
 import openpyxl
 import pytest
 
+from sop.groups import SERVICE_MARK
+from sop.models import SERVICE_CRITERIA
 from store import get_user_by_username
 from store.dashboard import QaFilter, count_qa_attempts, list_qa_attempts
 from store.demo import seed_demo_attempts
@@ -103,6 +105,51 @@ def test_qa_opens_an_attempt_overrides_a_criterion_and_sees_the_adjusted_score(q
     assert notes[0].comment == "Dinilai ulang oleh QA: <b>cek</b> transkrip."
 
 
+def test_the_attempt_shows_the_service_standard_apart_and_qa_can_override_it(qa_db):
+    a = first_attempt(qa_db)
+    qa = get_user_by_username(qa_db, "qa1").requester
+    r = review(qa_db, requester=qa, attempt_id=a.attempt_id, library=content().library)
+    assert {c.id for c in r.criteria if c.service} == set(SERVICE_CRITERIA)
+    at = qa_page()
+    at.selectbox(key="qa-attempt").set_value(a.attempt_id).run()
+    assert not at.exception
+    headings = [h.value for h in at.subheader]
+    assert headings.index("Penilaian per kriteria SOP") < headings.index(
+        "Standar layanan pelatihan")
+    box = at.get_by_key("qa-layanan")
+    assert any(w.value.startswith(f"**{SERVICE_MARK}**") for w in box.warning)
+    for c in r.criteria:
+        card = at.get_by_key(f"qa-crit-{c.id}")
+        captions = [x.value for x in card.caption]
+        if c.service:  # inside the service section, without an SOP step
+            assert any(x.key == f"qa-crit-{c.id}" for x in box.container)
+            assert not any(x.startswith("Langkah SOP") for x in captions)
+            assert "Standar layanan pelatihan (bukan langkah SOP)" in captions
+        else:
+            assert not any(x.key == f"qa-crit-{c.id}" for x in box.container)
+            assert f"Langkah SOP {c.sop_ref}" in captions
+    # the override form marks service criteria, and overriding one works as for the others
+    ov = at.selectbox(key="qa-ov-criterion")
+    assert ov.format_func("service_closing").endswith("· standar layanan")
+    assert not ov.format_func("apkt_action").endswith("standar layanan")
+    crit = r.criterion("service_closing")
+    ov.set_value("service_closing")
+    at.radio(key="qa-ov-ok").set_value("Tidak terpenuhi" if crit.ok else "Terpenuhi")
+    at.text_area(key="qa-ov-comment").input("Penutup sudah disampaikan dengan kata lain.")
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert at.success[0].value == "Penilaian QA untuk Menutup panggilan disimpan."
+    after = review(qa_db, requester=qa, attempt_id=a.attempt_id, library=content().library)
+    closing = after.criterion("service_closing")
+    assert closing.overridden and closing.service and closing.ok is not crit.ok
+    new = crit.max if not crit.ok else 0
+    adjusted = round(100 * (r.automatic.score - crit.auto_points + new)
+                     / r.automatic.max_score, 1)
+    assert {m.label: m.value for m in at.metric}["Skor disesuaikan QA"] == f"{adjusted:g}%"
+    card = at.get_by_key("qa-crit-service_closing")
+    assert any(w.value.startswith("**Penilaian QA:**") for w in card.warning)
+
+
 def test_mark_reviewed_and_ask_for_a_blind_calibration(qa_db):
     a = first_attempt(qa_db)
     at = qa_page()
@@ -138,7 +185,16 @@ def test_dashboard_section_draws_charts_with_tables(qa_db):
                  "kriteria terlemah per peserta", "matriks penguasaan"):
         assert f"Tabel: {name}" in labels
     charts = at.get("vega_lite_chart")
-    assert len(charts) == 7
+    assert len(charts) == 8  # per criterion: the SOP's and the service standard's apart
+    assert "Per kriteria SOP (terlemah di atas)" in [h.value for h in at.subheader]
+    box = at.get_by_key("qa-dash-layanan")
+    assert any("Standar layanan pelatihan" in m.value for m in box.markdown)
+    assert any(SERVICE_MARK in c.value for c in box.caption)
+    table = next(d.value for d in at.dataframe if "Kelompok" in d.value.columns
+                 and "Tingkat terpenuhi (%)" in d.value.columns and "Peserta" not in d.value)
+    assert set(table["Kelompok"]) == {"SOP", "Standar layanan"}
+    assert set(table.loc[table["Kelompok"] == "Standar layanan", "Kriteria"]) == set(
+        SERVICE_CRITERIA)
 
 
 def test_rescore_and_export_sections(qa_db):

@@ -249,3 +249,53 @@ def test_rubric_weights_are_saved_as_a_version_that_scores_from_then_on(fresh_ap
     assert case.rubric.criteria["bill_amount"].weight == 60
     assert case.rubric.criteria["bill_amount"].critical
     assert case.expected.action == "none"
+
+
+def test_service_standard_weights_are_edited_apart_and_saved_as_a_new_version(fresh_app_db):
+    from sop.groups import SERVICE_MARK
+
+    at = page()
+    at.radio(key="sk.view").set_value("Rubrik & asumsi")
+    run(at)
+    box = at.get_by_key("rb-layanan")  # its own section, marked as not SOP text
+    assert any(w.value.startswith(f"**{SERVICE_MARK}**") for w in box.warning)
+    assert "Standar layanan pelatihan" in seen(box.markdown[0].value)
+    assert any("(standar layanan pelatihan)" in c.value for c in at.caption)  # in the case total
+    weight = at.number_input(key="rb.f.svc.service_greeting.weight")
+    assert weight.value == 5.0
+    assert at.checkbox(key="rb.f.svc.service_conduct.critical").value
+    # a bad value: the problem under the field, the value kept, nothing saved
+    weight.set_value(-5.0)
+    run(at)
+    field = at.get_by_key("rb-svc-service_greeting")
+    assert "service_standard.criteria.service_greeting.weight: minimal 0" in texts(field.error)
+    assert at.number_input(key="rb.f.svc.service_greeting.weight").value == -5.0
+    assert at.button(key="rb.save").disabled
+    # a good one, and the closing made critical: saved as a new SOP version
+    at.number_input(key="rb.f.svc.service_greeting.weight").set_value(15.0)
+    at.checkbox(key="rb.f.svc.service_closing.critical").check()
+    run(at)
+    assert "SOP dan rubrik valid." in texts(at.success)
+    assert not at.get_by_key("rb-svc-service_greeting").error
+    at.text_input(key="rb.reason").input("salam pembuka lebih berat")
+    run(at)
+    at.button(key="rb.save").click()
+    run(at)
+    assert any("Rubrik disimpan sebagai versi 2 (pln123.tagihan_invoice@r2)" in x
+               for x in texts(at.success))
+    snap = content_snapshot(database())
+    sop, case = snap.sops.find_case("tagihan.jumlah")
+    std = sop.service_standard.criteria
+    assert std["service_greeting"].weight == 15 and std["service_closing"].critical
+    assert std["service_conduct"].critical and std["service_verification"].weight == 5
+    assert sop.rubric_for(case)["service_greeting"].weight == 15
+    # the app's scorer uses the new version from then on
+    result = snap.scorer.score_data({
+        "case": "tagihan.jumlah",
+        "customer": {"idpel": "532100123456", "name": "Budi", "bill_amount": 345000},
+        "replies": ["Halo"],
+        "apkt": {"action": "issue_closed", "idpel": "532100123456", "keterangan": "x"},
+    })
+    greeting = result.criterion("service_greeting")
+    assert greeting.max == 15 and greeting.group == "layanan"
+    assert "service_closing" in result.critical_failed

@@ -34,6 +34,7 @@ from scenarios.practice import (
     exam_set,
     exam_summary,
     feedback,
+    feedback_sections,
     finish_call,
     new_seed,
     start_call,
@@ -41,6 +42,7 @@ from scenarios.practice import (
     verdict,
 )
 from scoring.attempt import MAX_REPLY_CHARS, ScoreResult
+from sop.groups import GROUP_SERVICE, SERVICE_MARK, SERVICE_TITLE
 from sop.models import Sop
 from store import save_attempt
 from store.errors import StoreError
@@ -94,6 +96,9 @@ CSS = """
 .st-key-latihan-transcript [data-testid="stText"] { white-space: pre-wrap; word-break: break-word; }
 [class*="st-key-latihan-crit-"] [data-testid="stText"] {
   white-space: pre-wrap; word-break: break-word;
+}
+[class*="st-key-latihan-layanan-"] {
+  border: 1px solid #e8a400 !important; background-color: #fffaf0;
 }
 .st-key-latihan-data table { font-size: 0.85rem; }
 .st-key-latihan-data th, .st-key-latihan-data td { padding: 0.25rem 0.45rem !important; }
@@ -491,28 +496,49 @@ def _score_header(result: ScoreResult, key: str = "latihan") -> None:
         st.error(f"**{verdict(False)}** · {result.percent:g}%{why}", icon=":material/cancel:")
 
 
-def _criteria(items: list[CriterionFeedback], key: str) -> None:
-    for f in items:
-        with st.container(border=True, key=f"latihan-crit-{key}-{f.id}"):
-            icon = ":material/check_circle:" if f.ok else ":material/cancel:"
-            color = "green" if f.ok else "red"
-            critical = " · kritis" if f.critical else ""
-            st.markdown(f":{color}[{icon}] **{md(f.label)}** · "
-                        f"{f.points:g}/{f.max:g} poin{critical}")  # fmt: skip
-            st.caption("Bukti")
-            st.text(f.evidence)
-            if f.step_text is not None:
-                st.markdown(f"Langkah SOP **{plain(f.step_id)}**")
-                if st.button(f"Buka langkah {f.step_id} di halaman SOP",
-                             key=f"latihan-sop-{key}-{f.id}", icon=":material/menu_book:",
-                             type="tertiary"):
-                    open_step(f.step_id)
-                quote = f.step_text
-                if f.substeps:
-                    quote += "\n" + "\n".join(f"{sid}. {text}" for sid, text in f.substeps)
-                st.text(quote)
-            if f.hint:
-                st.info(plain(f.hint), icon=":material/lightbulb:")
+def _criteria(items: list[CriterionFeedback], key: str, sop: Sop) -> None:
+    """The criteria by group: the SOP's, then the service standard apart, marked as a training
+    standard and not SOP text (no SOP step to quote or open)."""
+    for section in feedback_sections(items, sop=sop):
+        if section.group == GROUP_SERVICE:
+            with st.container(border=True, key=f"latihan-layanan-{key}"):
+                st.subheader(md(section.title), anchor=False)
+                st.warning(f"**{SERVICE_MARK}** {md(section.note or '')}",
+                           icon=":material/info:")
+                st.caption(f"{section.points:g} / {section.max:g} poin · dinilai di setiap "
+                           "kasus, di luar langkah SOP")
+                for f in section.items:
+                    _criterion_card(f, key)
+        else:
+            st.subheader(section.title, anchor=False)
+            st.caption(f"{section.points:g} / {section.max:g} poin")
+            for f in section.items:
+                _criterion_card(f, key)
+
+
+def _criterion_card(f: CriterionFeedback, key: str) -> None:
+    with st.container(border=True, key=f"latihan-crit-{key}-{f.id}"):
+        icon = ":material/check_circle:" if f.ok else ":material/cancel:"
+        color = "green" if f.ok else "red"
+        critical = " · kritis" if f.critical else ""
+        st.markdown(f":{color}[{icon}] **{md(f.label)}** · "
+                    f"{f.points:g}/{f.max:g} poin{critical}")  # fmt: skip
+        st.caption("Bukti")
+        st.text(f.evidence)
+        if f.service:
+            st.caption(f"{SERVICE_TITLE} (bukan langkah SOP)")
+        elif f.step_text is not None:
+            st.markdown(f"Langkah SOP **{plain(f.step_id)}**")
+            if st.button(f"Buka langkah {f.step_id} di halaman SOP",
+                         key=f"latihan-sop-{key}-{f.id}", icon=":material/menu_book:",
+                         type="tertiary"):
+                open_step(f.step_id)
+            quote = f.step_text
+            if f.substeps:
+                quote += "\n" + "\n".join(f"{sid}. {text}" for sid, text in f.substeps)
+            st.text(quote)
+        if f.hint:
+            st.info(plain(f.hint), icon=":material/lightbulb:")
 
 
 def _transcript(pc: PracticeCall, apkt: dict[str, Any]) -> None:
@@ -543,8 +569,8 @@ def _practice_result(done: dict[str, Any]) -> None:
                   icon=":material/call:")  # fmt: skip
         st.button("Ubah pilihan", on_click=_on_back, key="latihan-pilihan",
                   icon=":material/tune:")  # fmt: skip
-    st.subheader("Penilaian per kriteria", anchor=False)
-    _criteria(feedback(result, sop=pc.sop, scenario=pc.scenario, mode="latihan"), "latihan")
+    _criteria(feedback(result, sop=pc.sop, scenario=pc.scenario, mode="latihan"), "latihan",
+              pc.sop)
     _transcript(pc, done["apkt"])
 
 
@@ -573,7 +599,7 @@ def _exam_result(exam: dict[str, Any]) -> None:
         with st.expander(plain(title)):
             _score_header(result, f"ujian{i}")
             _criteria(feedback(result, sop=pc.sop, scenario=pc.scenario, mode="ujian"),
-                      f"ujian{i}")
+                      f"ujian{i}", pc.sop)
             _transcript(pc, d["apkt"])
     st.button("Selesai", on_click=_on_back, key="latihan-ujian-selesai", type="primary",
               icon=":material/done:")  # fmt: skip

@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from sop.groups import GROUP_SERVICE, GROUPS, SERVICE_MARK, SERVICE_TITLE, group_label
 from store.access import Requester
 from store.dashboard import Dashboard, QaFilter, dashboard
 from store.export import for_people
@@ -42,6 +43,8 @@ def _labels(df: pd.DataFrame) -> pd.DataFrame:
         df["kasus"] = [case_title(c) for c in df["case_id"]]
     if "criterion_id" in df:
         df["kriteria"] = [criterion_label(c) for c in df["criterion_id"]]
+    if "group" in df:
+        df["kelompok"] = [group_label(g) for g in df["group"]]
     return df
 
 
@@ -83,8 +86,17 @@ def render(where: QaFilter) -> None:
         _bar(_labels(d.by_case), "kasus", "pass_rate", "Tingkat lulus (%)")
         _table("by_case", d.by_case, "per kasus")
     with right:
-        st.subheader("Per kriteria (terlemah di atas)", anchor=False)
-        _bar(_labels(d.by_criterion), "kriteria", "ok_rate", "Terpenuhi (%)")
+        criteria = _labels(d.by_criterion)
+        st.subheader("Per kriteria SOP (terlemah di atas)", anchor=False)
+        _bar(criteria[criteria["group"] != GROUP_SERVICE], "kriteria", "ok_rate",
+             "Terpenuhi (%)")
+        service = criteria[criteria["group"] == GROUP_SERVICE]
+        if len(service):
+            with st.container(key="qa-dash-layanan"):
+                st.markdown(f"**{SERVICE_TITLE}** (terlemah di atas)")
+                st.caption(f":orange[{SERVICE_MARK}] Dinilai di setiap kasus, terpisah dari "
+                           "kriteria SOP.")
+                _bar(service, "kriteria", "ok_rate", "Terpenuhi (%)")
         _table("by_criterion", d.by_criterion, "per kriteria")
 
     st.subheader("Per skenario", anchor=False)
@@ -102,15 +114,20 @@ def render(where: QaFilter) -> None:
     st.subheader("Kriteria terlemah per peserta", anchor=False)
     weak = _labels(d.weakest_by_trainee)
     shown = weak[weak["trainee_id"].isin(trainees["trainee_id"])]
-    chart = alt.Chart(shown).mark_circle(size=140).encode(
+    chart = alt.Chart(shown).mark_point(size=140, filled=True, opacity=0.9).encode(
         x=alt.X("ok_rate:Q", title="Terpenuhi (%)", scale=alt.Scale(domain=[0, 100])),
         y=alt.Y("trainee:N", title=None, sort=list(trainees["trainee"]),
                 axis=alt.Axis(labelOverlap=False, labelLimit=220)),
         color=alt.Color("kriteria:N", title="Kriteria",
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=360)),
-        tooltip=["trainee:N", "kriteria:N", alt.Tooltip("ok_rate:Q", format=".1f"),
+        shape=alt.Shape("kelompok:N", title="Kelompok",
+                        scale=alt.Scale(domain=[group_label(g) for g in GROUPS],
+                                        range=["circle", "diamond"]),
+                        legend=alt.Legend(orient="top", labelLimit=240)),
+        tooltip=["trainee:N", "kriteria:N", "kelompok:N",
+                 alt.Tooltip("ok_rate:Q", format=".1f"),
                  alt.Tooltip("results:Q", title="Dinilai")],
-    ).properties(height=170 + 30 * len(trainees))  # the height includes axis and legend
+    ).properties(height=210 + 30 * len(trainees))  # the height includes axis and legend
     st.altair_chart(chart, width="stretch")
     _table("weakest_by_trainee", d.weakest_by_trainee, "kriteria terlemah per peserta")
 
@@ -147,6 +164,7 @@ def _bar(df: pd.DataFrame, label: str, value: str, title: str) -> None:
         color=alt.Color(f"{value}:Q", legend=None,
                         scale=alt.Scale(scheme="redyellowgreen", domain=[0, 100])),
         tooltip=[f"{label}:N", alt.Tooltip(f"{value}:Q", format=".1f")]
+        + (["kelompok:N"] if "kelompok" in df else [])
         + [alt.Tooltip(c, format=".1f" if "percent" in c else "d")
            for c in ("attempts", "results", "mean_percent") if c in df],
     ).properties(height=70 + 28 * len(df))  # the height includes the axis below

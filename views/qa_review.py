@@ -13,6 +13,15 @@ import pandas as pd
 import streamlit as st
 
 from scenarios.generator import rupiah
+from sop.groups import (
+    GROUP_SERVICE,
+    SERVICE_MARK,
+    SERVICE_TITLE,
+    criterion_group,
+    group_label,
+    service_note,
+    service_title,
+)
 from store import StoreError, list_users
 from store.reviews import (
     Review,
@@ -42,6 +51,7 @@ NBSP = "\u00a0"
 
 CSS = """
 <style>
+.st-key-qa-layanan { border: 1px solid #e8a400 !important; background-color: #fffaf0; }
 .st-key-qa-data table { font-size: 0.85rem; }
 .st-key-qa-data th, .st-key-qa-data td { padding: 0.25rem 0.45rem !important; }
 </style>
@@ -71,9 +81,7 @@ def attempt_panel(user: UserRecord, attempt_id: int, *, on_change: Any = None) -
             apkt_panel(r)
         with right:
             transcript(r)
-        st.subheader("Penilaian per kriteria", anchor=False)
-        for c in r.criteria:
-            criterion_card(r, c)
+        criteria_sections(r)
         override_form(user, r, on_change)
         review_mark_form(user, r, on_change)
         trail(r)
@@ -173,10 +181,28 @@ def transcript(r: Review) -> None:
                     st.text(turn.text)
 
 
+def criteria_sections(r: Review) -> None:
+    """The SOP criteria first, then the service standard apart: a training standard, marked as
+    not SOP text, without an SOP step."""
+    sop_criteria = [c for c in r.criteria if not c.service]
+    service = [c for c in r.criteria if c.service]
+    st.subheader("Penilaian per kriteria SOP", anchor=False)
+    for c in sop_criteria:
+        criterion_card(r, c)
+    if service:
+        found = library().find_case(r.attempt.case_id)
+        sop = found[0] if found else None
+        with st.container(border=True, key="qa-layanan"):
+            st.subheader(md(service_title(sop)), anchor=False)
+            st.warning(f"**{SERVICE_MARK}** {md(service_note(sop))}", icon=":material/info:")
+            for c in service:
+                criterion_card(r, c)
+
+
 def criterion_card(r: Review, c: Any) -> None:
     sop_step = None
     found = library().find_case(r.attempt.case_id)
-    if found and c.sop_ref:
+    if found and c.sop_ref and not c.service:
         sop_step = found[0].step(c.sop_ref)
     with st.container(border=True, key=f"qa-crit-{c.id}"):
         icon = ":material/check_circle:" if c.auto_ok else ":material/cancel:"
@@ -186,7 +212,9 @@ def criterion_card(r: Review, c: Any) -> None:
                     f"otomatis {c.auto_points:g}/{c.max:g} poin, {yes_no(c.auto_ok)}{critical}")
         st.caption("Bukti")
         st.text(c.evidence or "-")
-        if sop_step is not None:
+        if c.service:
+            st.caption(f"{SERVICE_TITLE} (bukan langkah SOP)")
+        elif sop_step is not None:
             st.caption(f"Langkah SOP {plain(c.sop_ref)}")
             quote = sop_step.text  # verbatim, with its substeps as the Latihan page shows it
             if sop_step.substeps:
@@ -210,11 +238,14 @@ def override_form(user: UserRecord, r: Review, on_change: Any) -> None:
     if "qa" not in user.roles:
         return
     ids = [c.id for c in r.criteria]
+    service = {c.id for c in r.criteria if c.service}
     with st.form(key=f"qa-override-{r.attempt.id}", border=True):
         st.markdown("**:material/edit_note: Ubah penilaian kriteria** · komentar wajib; "
                     "perubahan disimpan sebagai jejak, tidak menimpa yang lama")
         cid = st.selectbox("Kriteria", ids, key="qa-ov-criterion",
-                           format_func=lambda i: f"{criterion_label(i)} ({i})")
+                           format_func=lambda i: f"{criterion_label(i)} ({i})"
+                           + (f" · {group_label(GROUP_SERVICE).lower()}" if i in service
+                              else ""))
         ok = st.radio("Penilaian QA", ["Terpenuhi", "Tidak terpenuhi"], horizontal=True,
                       key="qa-ov-ok") == "Terpenuhi"
         points = st.number_input("Poin (untuk 'tidak terpenuhi': nilai sebagian, boleh 0)",
@@ -307,6 +338,7 @@ def calibration_panel(user: UserRecord, r: Review) -> None:
                                             calibration_id=cal.id)
                 st.dataframe(pd.DataFrame([
                     {"Kriteria": criterion_label(x.criterion_id),
+                     "Kelompok": group_label(criterion_group(x.criterion_id)),
                      "Peninjau pertama": f"{yes_no(x.first_ok)} ({x.first_points:g})",
                      "Peninjau kedua": f"{yes_no(x.second_ok)} ({x.second_points:g})",
                      "Sama": "ya" if x.agree else "TIDAK",

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from sop.groups import SERVICE_MARK, SERVICE_TITLE
 from store import StoreError
 from store.dashboard import QaFilter, count_qa_attempts
 from store.export import TABLES, export_tables, to_csv_bytes, to_xlsx_bytes
@@ -81,7 +82,11 @@ def _blind_form(user: UserRecord, calibration_id: int) -> None:
             transcript(r)
         with st.form(key=f"qa-blind-form-{calibration_id}"):
             verdicts = {}
-            for c in r.criteria:
+            service_shown = False
+            for c in sorted(r.criteria, key=lambda c: c.service):  # the SOP's first
+                if c.service and not service_shown:
+                    service_shown = True
+                    st.markdown(f"**{SERVICE_TITLE}** · :orange[{SERVICE_MARK}]")
                 st.markdown(f"**{plain(criterion_label(c.id))}** · maks {c.max:g} poin · "
                             f"otomatis: {'terpenuhi' if c.auto_ok else 'tidak terpenuhi'}")
                 st.text(c.evidence)

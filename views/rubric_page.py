@@ -1,6 +1,8 @@
 """Rubrics and training assumptions (part of the Skenario page): per case the expected APKT
 action, whether it is a training assumption, the pass mark, and per criterion its weight,
-whether it is critical and its cues; the text of each training assumption.
+whether it is critical and its cues; the service standard's weights and critical flags (a
+training standard, not SOP text, added to every case's rubric); the text of each training
+assumption.
 
 The draft is the SOP's YAML text; widgets change it with `set_values` (only the edited value
 changes, the verbatim SOP text and comments stay). It is validated as `cso-trainer validate`
@@ -16,7 +18,8 @@ from typing import Any
 import streamlit as st
 
 from scenarios.authoring import lines_of, load_rt, set_values, text_of, to_plain, translate
-from sop.models import Sop
+from sop.groups import SERVICE_MARK, SERVICE_TITLE, note_body
+from sop.models import SERVICE_CRITERIA, Sop
 from sop.yamlfile import ContentError, Problem
 from store.content import (
     EditConflict,
@@ -168,6 +171,7 @@ def render_rubrics(user: UserRecord) -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         _case_form(data, cases[i], i, problems)
+        _service_form(data, problems)
         _assumptions_form(data, problems)
     with right:
         if problems:
@@ -231,7 +235,8 @@ def _case_form(data: dict, case: dict, i: int, problems: list[Problem]) -> None:
             else cid
         path = (*base, "rubric", "criteria", cid)
         with st.container(border=True, key=f"rb-crit-{i}-{cid}"):
-            st.markdown(f"{md(str(label))} · `{cid}`")
+            own = " · standar layanan, bobot khusus kasus ini" if cid in SERVICE_CRITERIA else ""
+            st.markdown(f"{md(str(label))} · `{cid}`{own}")
             c1, c2 = st.columns([1, 1])
             k = p + f"{cid}.weight"
             ss.setdefault(k, float(rc.get("weight") or 0))
@@ -250,8 +255,76 @@ def _case_form(data: dict, case: dict, i: int, problems: list[Problem]) -> None:
                          height=68, on_change=_on_lines, args=(k, (*path, "cues")),
                          help="Bawaan: " + ", ".join(default_cues or ["-"]))
             _errors(problems, f"{at}.rubric.criteria.{cid}")
-    st.caption(f"Jumlah bobot: {total:g} (skor dihitung dari bobot ini).")
+    service = _service_weights(data, exclude=set(criteria))
+    if service:
+        st.caption(f"Jumlah bobot: {total:g} (kriteria kasus ini) + {sum(service):g} (standar "
+                   f"layanan pelatihan) = {total + sum(service):g}; skor dihitung dari bobot ini.")
+    else:
+        st.caption(f"Jumlah bobot: {total:g} (skor dihitung dari bobot ini).")
     _errors(problems, f"{at}.rubric.criteria")
+
+
+def _service_weights(data: dict, *, exclude: set[str]) -> list[float]:
+    """The service standard's weights that a case gets (those it does not set itself)."""
+    std = data.get("service_standard")
+    criteria = std.get("criteria") if isinstance(std, dict) else None
+    if not isinstance(criteria, dict):
+        return []
+    out = []
+    for cid, rc in criteria.items():
+        weight = rc.get("weight") if isinstance(rc, dict) else None
+        if cid not in exclude and isinstance(weight, int | float):
+            out.append(float(weight))
+    return out
+
+
+def _service_form(data: dict, problems: list[Problem]) -> None:
+    """The service standard: a training standard, not SOP text, added to every case's rubric.
+    Trainers set its weights and critical flags here (saved with the SOP as a new version)."""
+    ss = st.session_state
+    std = data.get("service_standard")
+    if not isinstance(std, dict):
+        return
+    criteria = std.get("criteria") if isinstance(std.get("criteria"), dict) else {}
+    defs = data.get("criteria") if isinstance(data.get("criteria"), dict) else {}
+    cases = [c for c in data.get("cases") or [] if isinstance(c, dict)]
+    title = str(std.get("title") or SERVICE_TITLE)
+    with st.container(border=True, key="rb-layanan"):
+        st.markdown(f"**{md(title)}** (standar pelatihan, bukan teks SOP; dinilai di setiap "
+                    "kasus)")
+        st.warning(f"**{SERVICE_MARK}** {md(note_body(str(std.get('note') or '')))}",
+                   icon=":material/info:")
+        total = 0.0
+        for cid, rc in criteria.items():
+            rc = rc if isinstance(rc, dict) else {}
+            d = defs.get(cid)
+            label = d.get("label", cid) if isinstance(d, dict) else cid
+            path = ("service_standard", "criteria", cid)
+            with st.container(border=True, key=f"rb-svc-{cid}"):
+                st.markdown(f"{md(str(label))} · `{cid}`")
+                c1, c2 = st.columns([1, 1])
+                k = f"{W}svc.{cid}.weight"
+                ss.setdefault(k, float(rc.get("weight") or 0))
+                # no bounds here: what is typed is kept and checked like the SOP file
+                c1.number_input("Bobot", step=5.0, key=k, on_change=_on_number,
+                                args=(k, (*path, "weight")))
+                total += float(ss.get(k) or 0)
+                k = f"{W}svc.{cid}.critical"
+                ss.setdefault(k, bool(rc.get("critical")))
+                c2.checkbox("Kritis (gagal = tidak lulus)", key=k, on_change=_on_critical,
+                            args=(k, (*path, "critical")))
+                own = [str(c.get("id")) for c in cases
+                       if cid in ((c.get("rubric") or {}).get("criteria") or {})]
+                if own:
+                    st.caption("Bobot khusus kasus (tidak memakai bobot ini): " + ", ".join(
+                        "`" + x.replace("`", "") + "`" for x in own))
+                _errors(problems, f"service_standard.criteria.{cid}")
+        st.caption(f"Jumlah bobot standar layanan: {total:g}; ditambahkan ke rubrik setiap "
+                   "kasus.")
+        for p in problems:
+            if p.field in ("service_standard", "service_standard.criteria") or p.field.startswith(
+                    ("service_standard.title", "service_standard.note")):
+                st.error(plain(f"{p.field}: {p.message}"), icon=":material/error:")
 
 
 def _assumptions_form(data: dict, problems: list[Problem]) -> None:

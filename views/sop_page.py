@@ -13,6 +13,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from sop.groups import SERVICE_MARK, note_body
 from sop.models import Case, Sop, Step
 from sop.render import path_flowchart, sop_flowchart
 from sop.search import MAX_QUERY, SearchHit, search
@@ -142,6 +143,7 @@ def render() -> None:
         _glossary(sop)
     with tabs[4]:
         _assumptions(sop)
+        _service_standard(sop)
 
 
 # ---- search results ----
@@ -296,3 +298,23 @@ def _assumptions(sop: Sop) -> None:
                 )
             if lines:
                 st.markdown("Berlaku untuk kasus:\n" + "\n".join(lines))
+
+
+def _service_standard(sop: Sop) -> None:
+    """The service standard, shown apart like the assumptions: a training standard that every
+    case is scored on besides the SOP criteria, not SOP text."""
+    standard = sop.service_standard
+    if standard is None or not standard.criteria:
+        return
+    with st.container(border=True, key="sop-layanan"):
+        st.subheader(md(standard.title), anchor=False)
+        st.warning(f"**{SERVICE_MARK}** {md(note_body(standard.note))}", icon=":material/info:")
+        rows = []
+        for cid, rc in standard.criteria.items():
+            definition = sop.criteria.get(cid)
+            rows.append({"Kriteria": definition.label if definition else cid,
+                         "Bobot": f"{rc.weight:g}",
+                         "Kritis": "ya (gagal = tidak lulus)" if rc.critical else "tidak"})
+        st.table(pd.DataFrame(rows), hide_index=True)
+        st.caption("Dinilai di setiap kasus, terpisah dari kriteria SOP; trainer dapat mengubah "
+                   "bobotnya di halaman Skenario → Rubrik & asumsi.")
