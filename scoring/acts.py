@@ -42,8 +42,8 @@ ACTS = (
     "website_step", "announce_forward", "promise_contact", "email_used_advice", "ask_more",
     "close", "empathy", "hold", "unprofessional",
 )
-SENTENCE_ACTS = frozenset({"greet", "introduce", "close", "ask_data", "ask_more", "empathy",
-                           "hold", "unprofessional"})
+SENTENCE_ACTS = frozenset({"greet", "introduce", "close", "ask_more", "empathy", "hold",
+                           "unprofessional"})
 # The slot the evaluation compares for each act that has one.
 KEY_SLOTS = {
     "ask_data": "field", "confirm_data": "field", "offer_channel": "channel",
@@ -1406,8 +1406,12 @@ def _settle_email(acts: list[Act], t: Text) -> list[Act]:
     """"Bisa pakai email lain" advises; "punya email lain?" asks for one."""
     advice = [a for a in acts if a.act == "email_used_advice" and a.slot("option") == "other_email"]
     asks = [a for a in acts if a.act == "ask_data" and a.slot("field") == "email"]
+    read_back = {t.sent[a.start] for a in acts
+                 if a.act == "confirm_data" and a.slot("field") == "email"}
     out = []
     for a in acts:
+        if a in asks and t.sent[a.start] in read_back:
+            continue  # "email barunya x@y.id ya Bu?" reads it back
         if a in asks and any(t.sent[b.start] == t.sent[a.start] for b in advice) and (
                 t.sent[a.start] not in t.question):
             continue
