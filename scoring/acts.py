@@ -1008,7 +1008,7 @@ class ActReader:
             c = clause[s]
             nxt = c + 1
             near = [w for k, w in enumerate(words[max(0, s - 3): e + 4], start=max(0, s - 3))
-                    if clause[k] == c]
+                    if clause[k] == c and not (w == "mohon" and words[k + 1: k + 2] == ["maaf"])]
             last_of_sentence = _last_clause_of_sentence(t, c) or (
                 any(clause[k] == nxt and t.sent[k] == t.sent[s] for k in range(len(words)))
                 and _last_clause_of_sentence(t, nxt))
