@@ -554,6 +554,11 @@ class ActReader:
                 continue
             while j < n and clause[j] == clause[i] and j - i <= 9:
                 x = words[j]
+                if x in account and "email" in words[i + 1: j]:
+                    has_email_used = True  # "jika email Bapak sudah terdaftar (di ID lain)"
+                    end = j
+                    j += 1
+                    continue
                 if x in account:
                     has_account = True
                     end = j

@@ -293,7 +293,10 @@ class Scorer:
         return ok, len(chain) / len(steps), evidence
 
     def _email_used_advice(self, crit, compiled, r: Reading):
-        advice = r.said("email_used_advice")
+        # The SOP's advice is itself an alternative ("email lain ... atau kantor PLN"), so
+        # advice under a condition ("kalau tidak ada email lain, ...") still advises.
+        advice = r.said("email_used_advice") or [
+            (i, a) for i, a in r.mentioned("email_used_advice") if a.polarity == CONDITIONAL]
         if advice:
             return True, 0, _quote(*advice[0])
         return False, 0, "tidak menyarankan email lain atau kantor PLN terdekat"
