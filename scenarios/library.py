@@ -1,7 +1,7 @@
 """Load scenario files into a ScenarioLibrary; a bad file is reported and the good ones still load.
 
 A scenario is checked against the SOP library it names a case of: an unknown case id, a fact
-the SOP does not know or the case does not vary, an unknown reaction (trigger) or criterion
+the SOP does not know or the case does not vary, an unknown reaction or criterion
 each give `file:line: field: message`, like the SOP files.
 """
 
@@ -23,7 +23,9 @@ from scenarios.models import (
     PeopleData,
     Scenario,
     TariffTable,
+    misplaced_placeholders,
     placeholders_in,
+    reactions_for_placeholder,
 )
 from sop.library import Library, load_library
 from sop.yamlfile import ContentError, Problem, load_model, read_text, yaml_files
@@ -61,23 +63,10 @@ def _cached(kind: str, key: tuple, build, pin: object = None):
 
 # ---------------------------------------------------------------- data files
 def check_dialogue(sop_library: Library):
-    """Cross-checks of dialogue.yaml against the SOPs: cue references and case ids."""
+    """Cross-checks of dialogue.yaml against the SOPs: case ids and persona ids."""
 
     def check(data: DialogueData) -> Iterator[tuple[tuple, str]]:
-        sets = {name for sop in sop_library.sops.values() for name in sop.cue_sets}
-        steps = {s.id for sop in sop_library.sops.values() for s, _ in sop.all_steps()}
         cases = set(sop_library.case_ids())
-        for name, cues in data.triggers.items():
-            for j, cue in enumerate(cues):
-                loc = ("triggers", name, j)
-                if cue.startswith("@step:"):
-                    if cue[6:] not in steps:
-                        yield loc, f"langkah SOP '{cue[6:]}' tidak ada"
-                elif cue.startswith("@"):
-                    if cue[1:] not in sets:
-                        yield loc, f"kumpulan cue '{cue[1:]}' tidak ada di cue_sets SOP"
-                elif not cue.replace("...", "").strip():
-                    yield loc, "cue kosong"
         for case_id in data.stances:
             if cases and case_id not in cases:
                 yield ("stances", case_id), f"kasus '{case_id}' tidak ada di SOP"
@@ -86,8 +75,17 @@ def check_dialogue(sop_library: Library):
             if p.id in seen:
                 yield ("personas", i, "id"), f"persona '{p.id}' dipakai lebih dari sekali"
             seen.add(p.id)
+        for name, lines in data.defaults.items():
+            for i, line in enumerate(lines):
+                for ph in misplaced_placeholders(name, line):
+                    yield ("defaults", name, i), _misplaced(ph)
 
     return check
+
+
+def _misplaced(placeholder: str) -> str:
+    only = ", ".join(reactions_for_placeholder(placeholder))
+    return f"{{{placeholder}}} hanya boleh dipakai di reaksi {only}"
 
 
 def load_dialogue_data(
@@ -189,6 +187,13 @@ def check_scenario(sop_library: Library, dialogue: DialogueData):
                     f"kriteria '{cid}' tidak dinilai untuk kasus {sc.case}; yang dinilai: "
                     + ", ".join(criteria)
                 )
+        for i, line in enumerate(sc.opening):
+            for ph in misplaced_placeholders(None, line):
+                yield ("opening", i), _misplaced(ph)
+        for rname, lines in sc.reactions.items():
+            for i, line in enumerate(lines):
+                for ph in misplaced_placeholders(rname, line):
+                    yield ("reactions", rname, i), _misplaced(ph)
         for i, line in enumerate(sc.opening):
             for name in placeholders_in(line):
                 if name == "email_on_record" and sc.email_on_record == "tidak_ada":

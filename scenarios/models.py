@@ -2,8 +2,8 @@
 
 - `Scenario`: one scenario file (scenarios/library/<id>.yaml): a case of an SOP, the facts it
   sets, a customer persona, the customer's opening lines and reactions.
-- `DialogueData`: scenarios/data/dialogue.yaml, the cues that drive the simulated customer and
-  the default customer lines.
+- `DialogueData`: scenarios/data/dialogue.yaml, the customer's stance per case and the default
+  customer lines (what a reply *does* is read by scoring.acts from the SOP's phrasings).
 - `TariffTable`: scenarios/data/tariffs.yaml, tariff classes and rates with their "as of" date.
 - `PeopleData`: scenarios/data/people.yaml, mobile prefixes and e-mail domains for customers.
 
@@ -29,57 +29,52 @@ EMAIL_ON_RECORD = ("tidak_ada", "sama", "lama")
 # How a customer of a case meets the website offer (set per case in dialogue.yaml).
 STANCES = ("setuju", "tetap", "info", "keluhan")
 
-# What the CSO's reply can be recognised as saying (cues in dialogue.yaml).
-TRIGGERS = (
-    "closing",        # the CSO ends the call
-    "anything_else",  # "ada lagi yang bisa dibantu?"
-    "greeting",       # greeting only
-    "ask_name",
-    "ask_idpel",
-    "ask_email",
-    "ask_account",    # asks whether the customer has a www.pln.co.id account
-    "steps",          # gives website steps (besides two or more SOP steps in one reply)
-    "registration",   # the registration step ("Daftar Akun")
-    "login",          # the login step ("Masuk")
-    "website",        # mentions / offers the website www.pln.co.id
-    "pln_mobile",     # mentions the PLN Mobile app
-    "forward",        # announces forwarding to the PLN Unit
-    "unit_followup",  # says the Unit will contact the customer
-    "email_advice",   # advises another e-mail address or the nearest PLN office
-    "hold",           # asks the customer to wait while the CSO checks
-)
-
-# What the customer can answer; each is a list of alternative lines.
+# What the customer can answer; each is a list of alternative lines. The customer reacts to the
+# acts of the CSO's reply (scoring.acts, read with the SOP's own phrasings), never to words.
 REACTIONS = (
-    "greeting",             # to a greeting only: the customer restates the request
-    "off_topic",            # to anything not understood: repeat or clarify
-    "silence",              # to an empty reply
-    "give_name",
-    "give_idpel",
-    "give_email",
-    "account_yes",          # asked for an account, has one
-    "account_no",           # asked for an account, has none
+    "greeting",             # greeting / self-introduction only: the customer restates the request
+    "off_topic",            # nothing understood: repeat or clarify
+    "silence",              # an empty reply
+    "give_name",            # ask_data(name)
+    "give_idpel",           # ask_data(idpel)
+    "give_email",           # ask_data(email), also "mau diganti jadi apa?" in a correction
+    "give_phone",           # ask_data(phone)
+    "give_address",         # ask_data(address)
+    "give_meter",           # ask_data(meter)
+    "account_yes",          # ask_data(account), has one
+    "account_no",           # ask_data(account), has none
+    "confirm_yes",          # confirm_data read back right: "Iya, betul"
+    "confirm_wrong",        # confirm_data read back wrong: says so, then gives the right value
     "website_setuju",       # website offered to a customer who agrees: agrees, asks how
     "website_tetap",        # website offered to a customer who insists on e-mail
-    "website_info",         # website or PLN Mobile mentioned to a customer asking the amount
-    "website_keluhan",      # website mentioned to a customer with an Invoice complaint
+    "website_info",         # website offered to a customer asking the amount: notes it
+    "mobile_info",          # only PLN Mobile offered to a customer asking the amount: notes it
+    "website_keluhan",      # website offered to a customer with an Invoice complaint
     "steps_next",           # some website steps given: follows along, asks what next
-    "steps_done",           # every step the customer needs has been given
-    "email_used",           # registration steps to a customer whose e-mail is used elsewhere
+    "steps_done",           # every step of the customer's path given, 4j included: bill found
+    "email_used",           # registration steps, e-mail used elsewhere: "email sudah terdaftar"
+    "email_used_again",     # more steps while still stuck on it: "masih ditolak"
     "email_advice",         # after hearing: use another e-mail or the nearest PLN office
     "already_has_account",  # registration steps to a customer who has an account
     "no_account_yet",       # login steps to a customer without an account
     "forward",              # forwarding to the Unit announced
     "unit_followup",        # told that the Unit will contact them
-    "amount_given",         # the bill amount was stated
+    "amount_given",         # the right bill amount was stated
+    "amount_wrong",         # another amount was stated: disputes it ({stated_amount})
+    "amount_approximate",   # only an approximate amount: asks for the exact one
+    "amount_unresolved",    # "ada lagi?" while the amount is still disputed
     "nothing_else",         # "ada lagi?": nothing else
     "wait",                 # asked to hold: the customer waits
+    "empathy",              # an apology or empathy only: accepts, asks how it goes on
+    "rude_complaint",       # the first unprofessional reply: complains
+    "rude_supervisor",      # the second: asks for a supervisor
+    "rude_hangup",          # the third: ends the call
     "goodbye",              # the CSO closes: the customer says goodbye
+    "goodbye_unresolved",   # the CSO closes while the amount is still disputed: no thanks
     "turn_limit",           # too many turns: the customer ends the call politely
 )
 REQUIRED_REACTIONS = ("greeting", "off_topic")
 Stance = Literal[STANCES]  # type: ignore[valid-type]
-TriggerName = Literal[TRIGGERS]  # type: ignore[valid-type]
 ReactionName = Literal[REACTIONS]  # type: ignore[valid-type]
 
 # Reactions that only one stance ever uses; a scenario of another stance may not define them.
@@ -88,12 +83,18 @@ STANCE_REACTIONS = {
     "steps_next": "setuju",
     "steps_done": "setuju",
     "email_used": "setuju",
+    "email_used_again": "setuju",
     "email_advice": "setuju",
     "already_has_account": "setuju",
     "no_account_yet": "setuju",
     "website_tetap": "tetap",
     "website_info": "info",
+    "mobile_info": "info",
     "amount_given": "info",
+    "amount_wrong": "info",
+    "amount_approximate": "info",
+    "amount_unresolved": "info",
+    "goodbye_unresolved": "info",
     "website_keluhan": "keluhan",
 }
 # Reactions that only make sense for one value of a fact.
@@ -103,6 +104,7 @@ FACT_REACTIONS = {
     "already_has_account": ("has_account", True),
     "no_account_yet": ("has_account", False),
     "email_used": ("email_used_elsewhere", True),
+    "email_used_again": ("email_used_elsewhere", True),
     "email_advice": ("email_used_elsewhere", True),
 }
 
@@ -120,6 +122,10 @@ PLACEHOLDERS = {
     "bill_amount": "jumlah tagihan bulan itu, mis. Rp 345.000",
     "tariff": "tarif/daya, mis. R-1/TR 1.300 VA",
 }
+# Placeholders filled from what the CSO said, allowed only in the reaction that has them.
+REACTION_PLACEHOLDERS = {
+    "amount_wrong": {"stated_amount": "jumlah (salah) yang disebut CSO, mis. Rp 412.000"},
+}
 _FORMATTER = string.Formatter()
 
 
@@ -136,18 +142,38 @@ def placeholders_in(text: str) -> list[str]:
 
 
 def _check_lines(lines: list[str]) -> list[str]:
+    """Broken braces or unknown placeholders (a reaction-only placeholder is checked where it is
+    used: scenarios.library, with the reaction and line it is in)."""
+    known = {**PLACEHOLDERS, **{k: v for extra in REACTION_PLACEHOLDERS.values()
+                                for k, v in extra.items()}}
     for line in lines:
         try:
             names = placeholders_in(line)
         except ValueError as exc:
             raise ValueError(f"{exc} pada baris: {line!r}") from None
-        unknown = [n for n in names if n not in PLACEHOLDERS]
+        unknown = [n for n in names if n not in known]
         if unknown:
             raise ValueError(
                 f"placeholder {{{unknown[0]}}} tidak dikenal; yang ada: "
-                + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                + ", ".join("{" + p + "}" for p in known)
             )
     return lines
+
+
+def misplaced_placeholders(reaction: str | None, line: str) -> list[str]:
+    """Reaction-only placeholders of `line` that `reaction` (None: an opening line) cannot
+    fill."""
+    allowed = REACTION_PLACEHOLDERS.get(reaction or "", {})
+    only = {k for extra in REACTION_PLACEHOLDERS.values() for k in extra}
+    try:
+        names = placeholders_in(line)
+    except ValueError:
+        return []
+    return [n for n in names if n in only and n not in allowed]
+
+
+def reactions_for_placeholder(name: str) -> list[str]:
+    return [r for r, extra in REACTION_PLACEHOLDERS.items() if name in extra]
 
 
 Line = str
@@ -239,7 +265,6 @@ class DialogueData(Model):
     personas: list[PersonaDef] = Field(min_length=1)
     stances: dict[str, Stance]
     default_stance: Stance = "keluhan"
-    triggers: dict[TriggerName, list[str]]
     defaults: dict[ReactionName, list[Line]]
 
     @field_validator("defaults")
@@ -253,9 +278,6 @@ class DialogueData(Model):
 
     @model_validator(mode="after")
     def _complete(self) -> DialogueData:
-        missing = [t for t in TRIGGERS if not self.triggers.get(t)]
-        if missing:
-            raise ValueError("triggers belum lengkap: " + ", ".join(missing))
         missing = [r for r in REACTIONS if r not in self.defaults and r not in REQUIRED_REACTIONS]
         if missing:
             raise ValueError("defaults belum lengkap: " + ", ".join(missing))

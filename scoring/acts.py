@@ -65,26 +65,29 @@ POLARITY_LABELS = {SAID: "disampaikan", DENIED: "disangkal", CONDITIONAL: "bersy
 ABBREVIATIONS = frozenset({"jl", "jln", "no", "kel", "kec", "rt", "rw", "rp", "dr", "ir", "bpk",
                            "sdr", "gg", "tgl", "dll", "dsb", "ybs", "kab", "prov", "blok", "st",
                            "an", "sbg", "kpd", "yth", "mr", "mrs", "hj", "h", "drs", "ny"})
-SENT_BREAK = re.compile(r"[!?\n]+|\.(?![\w])|\.{2,}")
-CLAUSE_BREAK = re.compile(r"[,;:()\[\]\"“”]|\s[-–—]\s")
+EMOJI = "\U0001F300-\U0001FAFF\u2600-\u27BF"
+SENT_BREAK = re.compile(r"[!?\n]+|\.(?![\w])|\.{2,}|[" + EMOJI + "]+")
+CLAUSE_BREAK = re.compile(r"[,;:()\[\]\"“”→➡»>•]|\s[-–—]\s")
 WORD = re.compile(r"[^\W_]+")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<!\d)(?:\+?62|0)8\d{1,3}[\s-]?\d{3,4}[\s-]?\d{3,5}(?!\d)")
 DIGITS12 = re.compile(r"(?<![\d.,])\d(?:[\s.-]?\d){11}(?![\d.,]?\d)")
 DIGITS11 = re.compile(r"(?<![\d.,])\d{11}(?!\d)")
 AMOUNT = re.compile(
-    r"(?<![\w.,])(rp\.?\s*)?(\d{1,3}(?:[.,]\d{3})+|\d+[.,]\d{1,2}(?=\s*(?:ribu|rb|k|juta|jt)\b)"
+    r"(?<![\w.,])((?:rp|idr)\.?\s*)?(\d{1,3}(?:[.,]\d{3})+|\d+[.,]\d{1,2}(?=\s*(?:ribu|rb|k|juta|jt)\b)"
     r"|\d+)(?:,(\d{1,2})(?!\d)|,-|\.-)?"
     r"(?:\s*(ribu|rb|k|juta|jt)(an)?\b)?(\s*rupiah)?",
     re.IGNORECASE,
 )
 NOT_BILL_AFTER = re.compile(r"\s*(per\b|/\s*kwh)", re.IGNORECASE)
 MONEY_WORDS = frozenset({"tagihan", "tagihannya", "bayar", "dibayar", "pembayaran", "total",
-                         "jumlah", "sebesar", "biaya", "rekening", "nominal", "tunggakan"})
+                         "jumlah", "sebesar", "biaya", "rekening", "nominal", "tunggakan",
+                         "bill", "amount"})
 NOT_MONEY_AFTER = re.compile(r"\s*(va|kva|kwh|watt|w|volt|digit|angka|hari|jam|menit|x|kali)\b",
                              re.IGNORECASE)
 UNITS = {"ribu": 1_000, "rb": 1_000, "k": 1_000, "juta": 1_000_000, "jt": 1_000_000}
 CAPS = re.compile(r"\b[A-Z]{3,}\b")
+ROLLS = re.compile("[\U0001F644\U0001F612\U0001F926]")  # eye roll, unamused, facepalm
 
 
 @dataclass(frozen=True, slots=True)
@@ -591,7 +594,9 @@ class ActReader:
                     k += 1
                 end = k
             cond: dict[str, bool] | None
-            if has_account:
+            if w in self.set["temporal_markers"]:
+                cond = None  # "setelah daftar dengan email lain, ...": a step done, then the next
+            elif has_account:
                 cond = {"has_account": not has_neg}
                 last_account = not has_neg
             elif has_email_used:
@@ -762,6 +767,8 @@ class ActReader:
                 if s <= seen_end and act != "ask_data":
                     continue
                 if act == "unprofessional":
+                    if {"harus", "perlu", "apalagi"} & set(t.words[max(0, s - 2): s]):
+                        continue  # "apalagi harus urus sendiri": sympathy, not dismissal
                     add(act, SAID, s, e, kind=p.value)
                     seen_end = e
                     continue
@@ -770,6 +777,9 @@ class ActReader:
                         continue
                     if p.value == "account" and not self._account_question(t, s, e):
                         continue
+                    if p.value == "email" and t.sent[s] not in t.question and not (
+                            QUESTION_WORDS | self.ask_frames).intersection(t.sentence(s)):
+                        continue  # "email barunya sudah sy catat": no question
                     pol = DENIED if self._no_need(t, s) else SAID
                     add(act, pol, s, e, field=p.value)
                     taken.append((s, e))
@@ -844,7 +854,10 @@ class ActReader:
                 continue  # "saya bacakan", "saya berbicara": a verb, not a name
             follow = t.lower[k + 1] if k + 1 < len(t.lower) else ""
             ends = k + 1 >= len(t.words) or t.clause[k + 1] != t.clause[k]
-            if not (raw[t.spans[k][0]].isupper() or t.sent[i] in greet_sents or ends
+            capital = raw[t.spans[k][0]].isupper()
+            if not capital and t.sent[i] not in greet_sents and t.sent[i] != 0:
+                continue  # "mohon maaf, saya ralat": a verb; "Halo, sy dimas": a name
+            if not (capital or t.sent[i] in greet_sents or ends
                     or follow in ("dari", "cso", "pln", "yang", "yg", "di")):
                 continue
             add("introduce", SAID, i, k, name=raw[t.spans[k][0]: t.spans[k][1]])
@@ -1000,6 +1013,9 @@ class ActReader:
             field_ = p.value
             if field_ in asked or (t.sent[s], field_) in confirmed:
                 continue
+            if field_ == "email" and t.sent[s] not in ask_sents and frames.isdisjoint(
+                    words[max(0, s - 3): e + 4]):
+                continue  # "dikirim via email?" asks for nothing; "IDPEL sama emailnya?" does
             if _inside(s, conds) or clause[s] in step_clauses:
                 continue
             if field_ == "name" and s > 0 and words[s - 1] == "atas":
@@ -1018,7 +1034,10 @@ class ActReader:
                 any(clause[k] == nxt and t.sent[k] == t.sent[s] for k in range(len(words)))
                 and _last_clause_of_sentence(t, nxt))
             question = t.sent[s] in t.question and last_of_sentence
-            if not frames.isdisjoint(near) or question or t.sent[s] in ask_sents:
+            rest = [w for k, w in enumerate(words) if t.sent[k] == t.sent[s] and k > e]
+            bare = s == min(k for k in range(len(words)) if t.sent[k] == t.sent[s]) and all(
+                w in TRAILING or w in ("nya", "dulu", "dong", "sekalian") for w in rest)
+            if not frames.isdisjoint(near) or question or t.sent[s] in ask_sents or bare:
                 add("ask_data", SAID, s, e, field=field_)
                 asked.add(field_)
                 ask_sents.add(t.sent[s])
@@ -1257,12 +1276,27 @@ class ActReader:
             eng = sum(1 for w in words if w in self.set["english"])
             ind = sum(1 for w in words if w in self.set["indonesian"])
             regional = sum(1 for w in words if w in self.set["regional"])
-            if (eng >= 3 and ind <= 1 and eng >= 0.4 * len(words)) or regional >= 2:
+            if (eng >= 3 and ind <= 1 and eng >= 0.4 * len(words)) or (
+                    regional >= 2 and regional > ind):  # "nggih Pak, mohon ..." is Indonesian
                 add("unprofessional", SAID, 0, len(t.words) - 1, kind="other_language")
                 return
+        if ROLLS.search(t.raw):
+            add("unprofessional", SAID, 0, len(t.words) - 1, kind="rude")  # 🙄 at the customer
+            return
         caps = [w for w in CAPS.findall(t.raw) if w not in self.set["caps_ok"]]
-        if len(caps) >= 3 and len(caps) >= 0.5 * len(t.words):
+        if len(caps) >= 3 and len(caps) >= 0.5 * len(t.words) and "!" in t.raw:
+            # shouting: capitals with exclamation marks (capitals alone are a writing style)
             add("unprofessional", SAID, 0, len(t.words) - 1, kind="rude")
+
+    def languages(self, text: str) -> set[str]:
+        """Other languages a text uses ("english", "regional"), by at least two of its words."""
+        words = [w.lower() for w in WORD.findall(text)]
+        out = set()
+        if sum(1 for w in words if w in ENGLISH_FUNCTION) >= 2:
+            out.add("english")
+        if sum(1 for w in words if w in self.set["regional"]) >= 2:
+            out.add("regional")
+        return out
 
     # -------------------------------------------------------- checks on phrase acts
     def _apology(self, t: Text, acts: list[Act], add) -> None:
@@ -1389,6 +1423,10 @@ def _ends_with_colon(t: Text, i: int) -> bool:
     return t.raw[t.spans[last][1]:].lstrip()[:1] == ":"
 
 
+ENGLISH_FUNCTION = frozenset({"the", "you", "your", "is", "are", "can", "could", "please", "i",
+                              "we", "it", "do", "does", "what", "how", "speak", "my", "me",
+                              "this", "that", "have", "will", "would", "with", "for", "of"})
+QUESTION_WORDS = frozenset({"apa", "mana", "berapa", "bagaimana", "gimana", "siapa", "dimana"})
 TRAILING = frozenset({"pak", "bapak", "bu", "ibu", "kak", "kakak", "mas", "mbak", "ya", "yah",
                       "dong", "nih", "deh", "sih", "ka", "gan", "sis", "bos", "om", "tante"})
 

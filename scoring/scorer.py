@@ -271,7 +271,13 @@ class Scorer:
         login = compiled.reader.login_steps
         index = {sid: k for k, sid in enumerate(steps)}
         hits: list[list[tuple[int, Act]]] = [[] for _ in steps]
-        for i, a in r.said("website_step"):
+        said = r.said("website_step")
+        if "4g" in index and not any(a.slot("step") == "4g" for _, a in said):
+            # "cek email verifikasi lalu konfirmasi": the verification sent (4g) is named with
+            # the confirming (4h)
+            said = [*said, *[(i, _as_step(a, "4g")) for i, a in said if a.slot("step") == "4h"
+                             and VERIFICATION & set(a.evidence.lower().replace(".", " ").split())]]
+        for i, a in said:
             sid = a.slot("step")
             if sid not in index and sid in login:
                 # "login" is 4d for a customer with an account and 4i after registering
@@ -368,6 +374,12 @@ class Scorer:
 
     def _service_conduct(self, crit, compiled, r: Reading):
         bad = r.said("unprofessional")
+        if r.attempt.customer_lines and bad:
+            # another language *with* need: the customer spoke it first
+            theirs = compiled.reader.languages(" ".join(r.attempt.customer_lines))
+            bad = [(i, a) for i, a in bad
+                   if not (a.slot("kind") == "other_language"
+                           and compiled.reader.languages(r.attempt.replies[i]) & theirs)]
         if bad:
             kinds = {"dismissive": "mengabaikan permintaan", "rude": "kasar",
                      "blame": "menyalahkan pelanggan",
@@ -376,6 +388,14 @@ class Scorer:
                                for i, a in bad[:3])
             return False, 0, f"bahasa tidak profesional ({quotes})"
         return True, 0, "tidak ada balasan yang tidak profesional"
+
+
+VERIFICATION = frozenset({"verifikasi", "verification", "verify", "aktivasi"})
+
+
+def _as_step(a: Act, step: str) -> Act:
+    return Act(a.act, a.polarity, (("step", step),), a.start, max(a.start, a.end - 1),
+               a.evidence)
 
 
 def _rounded(value: float, amount: float) -> bool:
@@ -401,8 +421,13 @@ def _email_known(attempt: Attempt) -> bool:
                for line in lines)
 
 
+DIGIT_WORDS = {"nol": "0", "kosong": "0", "satu": "1", "dua": "2", "tiga": "3", "empat": "4",
+               "lima": "5", "enam": "6", "tujuh": "7", "delapan": "8", "sembilan": "9",
+               "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+               "six": "6", "seven": "7", "eight": "8", "nine": "9"}
 SPOKEN = [(r"\s*\b(at|et|add)\b\s*", "@"), (r"\s*\b(dot|titik)\b\s*", "."),
-          (r"\s*\b(underscore|garis bawah)\b\s*", "_"), (r"\s*\b(strip|dash|minus)\b\s*", "-")]
+          (r"\s*\b(underscore|garis bawah)\b\s*", "_"), (r"\s*\b(strip|dash|minus)\b\s*", "-"),
+          (r"\s*\b(" + "|".join(DIGIT_WORDS) + r")\b\s*", lambda m: DIGIT_WORDS[m.group(1)])]
 
 
 def _spoken(line: str) -> str:
@@ -436,7 +461,7 @@ def _longest_in_order(hits: list[list[tuple[int, Act]]]) -> list[tuple[int, tupl
             length, prev = 1, None
             for k2 in range(k):
                 for j2, h2 in enumerate(hits[k2]):
-                    if pos(h2) < pos(h):
+                    if pos(h2) <= pos(h):  # (equal: one phrase that gives both steps)
                         cand = best[k2][j2][0] + 1
                         if cand > length:
                             length, prev = cand, (k2, j2)

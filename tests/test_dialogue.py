@@ -1,4 +1,7 @@
-"""The simulated customer's rules, one by one, as pure functions."""
+"""The simulated customer's rules, one by one, as pure functions.
+
+The customer reacts to the acts of a reply (scoring.acts), never to stray words; complete calls
+are in test_dialogue_transcripts.py."""
 
 from __future__ import annotations
 
@@ -73,7 +76,7 @@ def test_website_offer_makes_a_setuju_customer_agree_and_ask_how(talk, shipped):
 
 
 def test_website_offer_makes_a_tetap_customer_insist_on_email_every_time(talk, shipped):
-    again = "Lewat website www.pln.co.id lebih cepat, Pak."
+    again = "Rinciannya bisa Bapak lihat sendiri lewat website www.pln.co.id, Pak."
     call, answers = talk("invoice-tetap-kesal", OFFER, again)
     assert [a.reactions for a in answers] == [("website_tetap",), ("website_tetap",)]
     expected = lines_of(shipped.get("invoice-tetap-kesal"), "website_tetap", call)
@@ -88,7 +91,21 @@ def test_website_steps_to_a_tetap_customer_are_refused_too(talk):
 
 def test_website_mentioned_to_a_customer_asking_the_amount_is_noted(talk):
     _, [a] = talk("tagihan-jumlah-ibu-sopan", "Tagihan juga bisa dilihat di aplikasi PLN Mobile.")
-    assert a.reactions == ("website_info",)
+    assert a.reactions == ("mobile_info",)
+    _, [b] = talk("tagihan-jumlah-ibu-sopan", "Tagihan juga bisa dilihat di website www.pln.co.id.")
+    assert b.reactions == ("website_info",) and "pln mobile" not in b.line.lower()
+
+
+def test_a_channel_named_in_an_excuse_or_a_denial_is_no_offer(talk):
+    excuse = "Mohon maaf, krn website sedang gangguan sy cek manual dulu ya, mohon ditunggu."
+    _, [a] = talk("tagihan-jumlah-kesal-tagihan-naik", excuse)
+    assert a.reactions == ("wait",) and "web_offered" not in a.state.flags
+    _, [b] = talk("invoice-tetap-kesal",
+                  "krn website sedang gangguan, langsung sy teruskan ke unit")
+    assert b.reactions == ("forward",)
+    _, [c] = talk("koreksi-email-salah-ketik", "Tagihan tidak bisa dilihat di website.")
+    assert c.reactions == ("off_topic",)
+    assert "website" not in c.line.lower()  # never "Kalau lihat di website bisa..." unoffered
 
 
 def test_website_offered_to_a_complaint_brings_the_customer_back_to_it(talk):
@@ -113,6 +130,13 @@ def test_pln_mobile_is_not_the_website_offer_for_the_customer_nor_for_the_scorer
 
 
 # ---------------------------------------------------------------- account question
+def test_asking_for_an_account_is_no_website_step(talk):
+    _, [a] = talk("panduan-web-tanpa-akun-lansia", ASK_ACCOUNT)
+    assert a.reactions == ("account_no",)
+    assert a.state.steps_heard == () and "web_offered" not in a.state.flags
+    assert "alamatnya itu" not in a.line
+
+
 def test_asking_for_an_account_is_answered_from_the_facts(talk, shipped):
     call, [_, a] = talk("invoice-setuju-web-punya-akun", OFFER, ASK_ACCOUNT)
     assert a.reactions == ("account_yes",)
@@ -162,10 +186,39 @@ def test_login_after_registration_is_no_protest(talk):
 
 
 def test_both_branches_in_one_reply_are_followed_without_protest(talk):
-    both = "Kalau sudah punya akun klik Masuk, kalau belum klik Daftar Akun dulu."
+    both = ("Kalau sudah punya akun, klik Masuk. Kalau belum punya akun, klik Daftar Akun "
+            "dulu.")
+    for scenario in ("invoice-setuju-web-punya-akun", "panduan-web-tanpa-akun-lansia"):
+        _, answers = talk(scenario, FIRST_STEPS, both)
+        assert answers[-1].reactions == ("steps_next",), scenario
     _, answers = talk("invoice-setuju-web-punya-akun", FIRST_STEPS, both)
-    # "sudah punya akun" reads as the account question too: answered, then steps followed.
-    assert answers[-1].reactions == ("account_yes", "steps_next")
+    assert answers[-1].state.steps_heard == ("4a", "4b", "4c", "4d")  # only its own branch
+
+
+def test_the_bill_is_found_only_once_4j_is_given(talk):
+    login = "Isi email dan password lalu klik Masuk."
+    _, answers = talk("panduan-web-punya-akun", FIRST_STEPS, login,
+                      "Ketik IDPEL di kolom pencarian ya Kak.")
+    assert [a.reactions for a in answers] == [("steps_next",), ("steps_next",), ("steps_done",)]
+    assert "4j" not in answers[1].state.steps_heard
+
+
+def test_confirming_the_idpel_is_confirmed_not_taken_for_a_step(talk):
+    call, _ = talk("invoice-setuju-web-punya-akun")
+    _, answers = talk("invoice-setuju-web-punya-akun", OFFER, FIRST_STEPS,
+                      f"Baik, IDPEL {call.idpel} ya Bu?")
+    assert answers[-1].reactions == ("confirm_yes",)
+    assert answers[-1].state.steps_heard == answers[-2].state.steps_heard
+    call, _ = talk("tagihan-jumlah-kesal-tagihan-naik")
+    _, [a] = talk("tagihan-jumlah-kesal-tagihan-naik", f"IDPEL {call.idpel} ya Pak?")
+    assert a.reactions == ("confirm_yes",) and "aplikasi" not in a.line
+
+
+def test_a_wrong_value_read_back_is_corrected(talk):
+    call, _ = talk("koreksi-email-ganti-kantor")
+    wrong = ("1" if call.idpel[0] != "1" else "2") + call.idpel[1:]
+    call, [a] = talk("koreksi-email-ganti-kantor", f"IDPEL {wrong} ya Pak?")
+    assert a.reactions == ("confirm_wrong", "give_idpel") and call.idpel in a.line
 
 
 # ---------------------------------------------------------------- email used elsewhere
@@ -184,9 +237,30 @@ def test_email_used_customer_is_stuck_until_advised_then_finishes(talk):
     _, answers = talk("invoice-setuju-web-email-terpakai", OFFER, FIRST_STEPS, REGISTER, VERIFY,
                       ADVICE, VERIFY, LOGIN_SEARCH)
     assert [a.reactions[-1] for a in answers] == [
-        "website_setuju", "steps_next", "email_used", "email_used", "email_advice",
+        "website_setuju", "steps_next", "email_used", "email_used_again", "email_advice",
         "steps_next", "steps_done"]
     assert answers[2].line != answers[3].line
+
+
+def test_still_refused_only_after_something_was_tried(rules, shipped, sops):
+    """"Masih sama, tetap ditolak" never comes the first time the problem comes up."""
+    for sid in ("panduan-web-email-terpakai", "invoice-setuju-web-email-terpakai"):
+        scenario = shipped.get(sid)
+        assert not any("masih" in x.lower() for x in scenario.reactions["email_used"])
+        for seed in range(8):
+            call = generate_call(scenario, seed, sop=sops.find_case(scenario.case)[0])
+            first, again = replay(rules, scenario, call, [FIRST_STEPS + " " + REGISTER, VERIFY])
+            assert first.reactions == ("email_used",) and "masih" not in first.line.lower()
+            assert again.reactions == ("email_used_again",)
+    assert not any("masih" in x.lower() for x in rules.data.defaults["email_used"])
+
+
+def test_email_advice_given_before_the_problem_is_followed(talk):
+    advise = ("Klik Daftar Akun dan isi data. Kalau emailnya sudah dipakai ID pelanggan lain, "
+              "silakan pakai email lain.")
+    _, answers = talk("panduan-web-email-terpakai", FIRST_STEPS, advise)
+    assert answers[-1].reactions == ("steps_next",)
+    assert "advice_heard" in answers[-1].state.flags
 
 
 def test_email_used_default_line_says_email_sudah_terdaftar(rules, sops):
@@ -243,10 +317,56 @@ def test_stating_the_bill_amount_is_acknowledged_with_that_amount(talk):
     assert rupiah(call.bill_amount) in a.line
 
 
-def test_a_wrong_amount_is_not_acknowledged(talk):
+def test_a_wrong_amount_is_disputed_and_never_thanked_for(talk):
     call, _ = talk("tagihan-jumlah-ibu-sopan")
-    _, [a] = talk("tagihan-jumlah-ibu-sopan", f"Tagihannya {rupiah(call.bill_amount + 1000)}.")
-    assert a.reactions == ("off_topic",)
+    wrong = rupiah(call.bill_amount + 1000)
+    for sid in ("tagihan-jumlah-ibu-sopan", "tagihan-jumlah-kesal-tagihan-naik",
+                "tagihan-jumlah-bapak-terburu-buru"):
+        _, answers = talk(sid, f"Tagihannya {wrong}.", "Ada lagi yang bisa dibantu?", CLOSE)
+        assert [a.reactions for a in answers] == [
+            ("amount_wrong",), ("amount_unresolved",), ("goodbye_unresolved",)], sid
+        assert wrong in answers[0].line
+        for a in answers:
+            assert "terima kasih" not in a.line.lower() and "makasih" not in a.line.lower()
+        assert answers[-1].ended and answers[-1].state.end_reason == "closing"
+
+
+def test_the_right_amount_after_a_wrong_one_settles_it(talk):
+    call, _ = talk("tagihan-jumlah-ibu-sopan")
+    _, answers = talk("tagihan-jumlah-ibu-sopan", f"Tagihannya {rupiah(call.bill_amount + 1000)}.",
+                      f"Maaf, yang benar {rupiah(call.bill_amount)}.", CLOSE)
+    assert [a.reactions for a in answers] == [("amount_wrong",), ("amount_given",), ("goodbye",)]
+
+
+def test_another_months_bill_named_with_its_month_is_no_mistake(talk):
+    call, _ = talk("tagihan-jumlah-ibu-sopan")
+    other = next(b for b in call.bills if b.month != call.asked_month)
+    reply = f"Tagihan bulan {other.month} {rupiah(other.amount)}."
+    _, [a] = talk("tagihan-jumlah-ibu-sopan", reply)
+    assert a.reactions == ("off_topic",)  # not disputed, not acknowledged: asks again
+
+
+def test_an_approximate_amount_gets_a_request_for_the_exact_one(talk):
+    _, [a] = talk("tagihan-jumlah-ibu-sopan", "Tagihannya sekitar 300 ribuan Bu.")
+    assert a.reactions == ("amount_approximate",)
+
+
+def test_rudeness_complaint_then_supervisor_then_the_customer_hangs_up(talk):
+    _, answers = talk("invoice-tetap-kesal", "Bukan urusan saya Pak.", "Dasar pelanggan rewel.",
+                      "Terserah Bapak saja.", "Halo?")
+    assert [a.reactions for a in answers] == [
+        ("rude_complaint",), ("rude_supervisor",), ("rude_hangup",)]
+    assert "atasan" in answers[1].line.lower()
+    assert answers[-1].ended and answers[-1].state.end_reason == "rudeness"
+
+
+def test_rudeness_among_good_replies_still_counts(talk):
+    _, answers = talk("berhenti-invoice-pindah-rumah", "Sorry madam, can you speak English?",
+                      "Mohon maaf atas ketidaknyamanannya Bu.", "Boleh minta IDPEL-nya?",
+                      "Ibu cerewet sekali.")
+    assert [a.reactions for a in answers] == [
+        ("rude_complaint",), ("empathy",), ("give_idpel",), ("rude_supervisor",)]
+    assert not answers[-1].ended
 
 
 def test_forwarding_and_unit_followup_are_acknowledged(talk):
@@ -254,6 +374,11 @@ def test_forwarding_and_unit_followup_are_acknowledged(talk):
                       "Nanti petugas Unit PLN akan menghubungi Bapak.")
     assert [a.reactions for a in answers] == [("forward",), ("unit_followup",)]
     assert {"forward_heard", "followup_heard"} <= answers[-1].state.flags
+
+
+def test_a_denied_promise_is_not_acknowledged_as_one(talk):
+    _, [a] = talk("invoice-tetap-lansia", "Unit tidak akan menghubungi Ibu.")
+    assert a.reactions == ("off_topic",) and "followup_heard" not in a.state.flags
 
 
 def test_hold_and_anything_else(talk):
@@ -356,11 +481,13 @@ def test_a_full_call_answered_by_the_rules_scores_as_passed(talk, sops):
 
 
 # ---------------------------------------------------------------- cues shared with the SOP
-def test_cues_come_from_the_sop_cue_sets_not_a_copy(tmp_path, shipped):
-    """Adding a phrase to the SOP's "@website" set makes the customer hear it as an offer."""
+def test_phrasings_come_from_the_sop_acts_section_not_a_copy(tmp_path, shipped):
+    """Adding a phrasing to the SOP's website channel makes the customer hear it as an offer."""
     text = (SOP_DIR / "pln123_tagihan_invoice.yaml").read_text(encoding="utf-8")
-    text = text.replace("  website:\n    - www pln co id\n",
-                        "  website:\n    - portal tagihan daring\n    - www pln co id\n", 1)
+    old = "  channels:\n    website:\n      - www pln co id\n"
+    assert old in text
+    text = text.replace(old, "  channels:\n    website:\n      - portal tagihan daring\n"
+                        "      - www pln co id\n", 1)
     (tmp_path / "sop.yaml").write_text(text, encoding="utf-8")
     lib = load_library([tmp_path])
     assert lib.problems == []
@@ -373,10 +500,22 @@ def test_cues_come_from_the_sop_cue_sets_not_a_copy(tmp_path, shipped):
     assert respond(default, scenario, call, start(), reply).reactions == ("off_topic",)
 
 
-def test_read_reports_triggers_and_sop_steps(rules):
-    triggers, steps = rules.read("website.panduan", REGISTER)
-    assert {"steps", "registration"} <= triggers
-    assert steps == {"4e", "4f"}
+def test_read_gives_the_acts_as_the_scorer_reads_them(rules, sops):
+    acts = rules.read("website.panduan", REGISTER)
+    assert {(a.act, a.polarity, a.slot("step")) for a in acts} == {
+        ("website_step", "said", "4e"), ("website_step", "said", "4f")}
+    from scoring.acts import ActReader
+
+    assert acts == ActReader(sops.sops["pln123.tagihan_invoice"]).read(REGISTER)
+    assert rules.read("website.panduan", "  ") == []
+
+
+def test_the_dialogue_keeps_no_cue_lists(rules):
+    src = (ROOT / "scenarios" / "dialogue.py").read_text(encoding="utf-8")
+    assert "triggers:" not in (ROOT / "scenarios" / "data" / "dialogue.yaml").read_text()
+    assert not hasattr(rules.data, "triggers")
+    for word in ('"teruskan"', '"akun"', '"ada lagi"', '"daftar"', '"bisa"'):
+        assert word not in src.lower()  # no phrasings of its own
 
 
 def test_broken_dialogue_data_names_file_line_and_field(tmp_path, sops):
@@ -384,14 +523,21 @@ def test_broken_dialogue_data_names_file_line_and_field(tmp_path, sops):
     bad = tmp_path / "dialogue.yaml"
     shutil.copy(src, bad)
     text = bad.read_text(encoding="utf-8")
-    bad.write_text(text.replace('website: ["@website"]', 'website: ["@situs_web"]'),
+    bad.write_text(text.replace("  tagihan.jumlah: info", "  tagihan.jumlahh: info"),
                    encoding="utf-8")
     with pytest.raises(ContentError) as exc:
         load_dialogue_data(bad, sop_library=sops)
     [p] = exc.value.problems
-    line = next(i for i, x in enumerate(bad.read_text().splitlines(), 1) if "@situs_web" in x)
-    assert (p.file, p.line, p.field) == (str(bad), line, "triggers.website[0]")
-    assert "situs_web" in p.message
+    line = next(i for i, x in enumerate(bad.read_text().splitlines(), 1) if "jumlahh" in x)
+    assert (p.file, p.line, p.field) == (str(bad), line, "stances.tagihan.jumlahh")
+    assert "jumlahh" in p.message
+    # a reaction-only placeholder anywhere else is refused, with its place
+    bad.write_text(text.replace("    - Iya, saya tunggu.", "    - Iya, {stated_amount}."),
+                   encoding="utf-8")
+    with pytest.raises(ContentError) as exc:
+        load_dialogue_data(bad, sop_library=sops)
+    [p] = exc.value.problems
+    assert p.field.startswith("defaults") and "amount_wrong" in p.message
 
 
 def test_every_shipped_scenario_answers_every_kind_of_reply(rules, shipped, sops):
@@ -407,3 +553,42 @@ def test_every_shipped_scenario_answers_every_kind_of_reply(rules, shipped, sops
                 assert a.line.strip() and "{" not in a.line, (scenario.id, a)
             assert answers[-1].ended, scenario.id
             assert len(answers) == min(len(script), rules.max_turns(scenario))
+
+
+def test_new_reactions_are_checked_in_scenario_files_with_file_line_and_field(sops):
+    from scenarios.library import load_scenario_text
+
+    path = ROOT / "scenarios" / "library" / "tagihan-jumlah-ibu-sopan.yaml"
+    text = path.read_text(encoding="utf-8")
+    # {stated_amount} is the amount the CSO said: only amount_wrong can fill it
+    bad = text.replace("Wah, lumayan juga ya bulan ini. Baik, {bill_amount}. Terima kasih.",
+                       "Baik, {stated_amount}.")
+    with pytest.raises(ContentError) as exc:
+        load_scenario_text(bad, "x.yaml", sop_library=sops)
+    [p] = exc.value.problems
+    line = next(i for i, x in enumerate(bad.splitlines(), 1) if "{stated_amount}" in x)
+    assert (p.file, p.line, p.field) == ("x.yaml", line, "reactions.amount_given[2]")
+    assert "amount_wrong" in p.message
+    # a reaction of another stance or another fact is refused where it stands
+    text = (ROOT / "scenarios" / "library" / "invoice-tetap-kesal.yaml").read_text()
+    bad = text.replace("  nothing_else:", "  amount_wrong:\n    - Lho, {stated_amount}?\n"
+                       "  nothing_else:")
+    with pytest.raises(ContentError) as exc:
+        load_scenario_text(bad, "y.yaml", sop_library=sops)
+    [p] = exc.value.problems
+    line = next(i for i, x in enumerate(bad.splitlines(), 1) if x == "  amount_wrong:")
+    assert (p.line, p.field) == (line, "reactions.amount_wrong")
+
+
+def test_the_editor_offers_the_new_reactions_where_they_apply(sops):
+    from scenarios.authoring import REACTION_LABELS, relevant_reactions
+    from scenarios.models import REACTIONS
+
+    assert set(REACTION_LABELS) == set(REACTIONS)
+    data = load_dialogue_data(sop_library=sops)
+    info = relevant_reactions("tagihan.jumlah", {}, data)
+    assert {"amount_wrong", "amount_unresolved", "goodbye_unresolved", "mobile_info",
+            "confirm_yes", "rude_complaint", "rude_supervisor", "rude_hangup"} <= set(info)
+    web = relevant_reactions("website.panduan", {"email_used_elsewhere": True}, data)
+    assert "email_used_again" in web and "amount_wrong" not in web
+    assert "email_used_again" not in relevant_reactions("website.panduan", {}, data)

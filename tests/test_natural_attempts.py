@@ -1,5 +1,6 @@
-"""Seventy whole calls written by a QA analyst from the SOP alone (tests/data/
-natural_attempts.jsonl), each with the analyst's verdict per criterion: the scorer agrees."""
+"""Whole calls written by two QA analysts from the SOP alone, without seeing the reader
+(tests/data/natural_attempts*.jsonl: 70 + 84), each with the analyst's verdict per criterion:
+the scorer agrees."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ import pytest
 from scoring.scorer import Scorer
 from sop.library import load_library
 
-DATA = Path(__file__).parent / "data" / "natural_attempts.jsonl"
-CASES = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line]
+DATA = sorted((Path(__file__).parent / "data").glob("natural_attempts*.jsonl"))
+CASES = [json.loads(line) for path in DATA
+         for line in path.read_text(encoding="utf-8").splitlines() if line]
 SCORER = Scorer(load_library())
 
 
 def test_every_case_is_covered():
-    assert len(CASES) >= 70
+    assert len(CASES) >= 150
     assert len({c["case"] for c in CASES}) == 7
 
 

@@ -12,7 +12,7 @@ import cli
 from core.content import validate_paths, validate_text
 from scenarios.generator import generate_call
 from scenarios.library import load_dialogue_data, load_scenario_text, load_scenarios
-from scenarios.models import PLACEHOLDERS, REACTIONS
+from scenarios.models import PLACEHOLDERS, REACTION_PLACEHOLDERS, REACTIONS
 from sop.library import load_library
 from sop.yamlfile import ContentError
 
@@ -79,9 +79,11 @@ def test_customer_lines_have_alternatives_and_fill_from_a_call(shipped, sops):
         call = generate_call(s, 3, sop=sops.find_case(s.case)[0])
         values = call.placeholders()
         assert set(values) == set(PLACEHOLDERS)
-        lines = [*s.opening, *(x for v in s.reactions.values() for x in v)]
-        for line in lines:
-            filled = line.format_map(values)
+        lines = [*((x, {}) for x in s.opening),
+                 *((x, REACTION_PLACEHOLDERS.get(r, {})) for r, v in s.reactions.items()
+                   for x in v)]
+        for line, extra in lines:
+            filled = line.format_map({**values, **{k: "Rp 1" for k in extra}})
             assert "{" not in filled and filled.strip(), (s.id, line)
     for name in REACTIONS:
         assert name in dialogue.defaults or name in ("greeting", "off_topic")
