@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 CRITERION_IDS = (
     "apkt_action",
@@ -99,7 +99,15 @@ PHRASE_ACTS = {
     "hold": ("-",),
     "unprofessional": ("dismissive", "rude", "blame", "other_language"),
 }
-Words = list[str]
+def _comma_list(v: object) -> object:
+    """A word list written as one folded string, "lupa, masalah, usah khawatir" (the SOP file
+    keeps long lists that way so editing the file in the browser never reflows them)."""
+    if isinstance(v, str):
+        return [x.strip() for x in v.split(",") if x.strip()]
+    return v
+
+
+Words = Annotated[list[str], BeforeValidator(_comma_list)]
 
 
 class ActLexicon(Model):

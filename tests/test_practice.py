@@ -60,6 +60,7 @@ FORWARD = ("Baik, permintaan Invoice kami teruskan ke Unit PLN. Petugas Unit aka
            "Anda.")
 KELUHAN = "Baik, keluhan Invoice ini kami teruskan ke Unit PLN melalui APKT."
 CLOSE = "Terima kasih telah menghubungi PLN 123, selamat siang."
+ASK_DATA = "Boleh saya minta IDPEL dan alamat email Bapak/Ibu?"
 
 
 def good_replies(call: Call) -> list[str]:
@@ -81,7 +82,7 @@ def good_replies(call: Call) -> list[str]:
         body = steps
     else:
         body = [KELUHAN]
-    return [GREETING, *body, CLOSE]
+    return [GREETING, ASK_DATA, *body, CLOSE]
 
 
 def good_form(call: Call) -> dict[str, str | None]:
