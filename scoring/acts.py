@@ -1349,8 +1349,8 @@ class ActReader:
                 continue  # "Halo? Masih di sana?": checking the line, not greeting
             if a.act == "hold" and (t.sent[a.start] in promise_only or any(
                     w in self.set["cso_self"] for w in t.words[max(0, a.start - 1): a.start])
-                    or any(w in ("sudah", "menyela", "udah") for w in
-                           t.words[max(0, a.start - 2): a.end + 1])):
+                    or any(w in ("sudah", "menyela", "udah", "potong", "ganggu", "mengganggu")
+                           for w in t.words[max(0, a.start - 2): a.end + 1])):
                 continue  # "mohon ditunggu, Bapak akan dihubungi"; "sdh sy cek": done
             if a.act == "email_used_advice" and a.slot("option") == "office" and (
                     t.sent[a.start] in promise_sents or not ADVICE & {
