@@ -393,6 +393,7 @@ class ActReader:
             "caps_ok": frozenset(w.upper() for w in lex.caps_allowed),
             "honorifics": frozenset(w.lower() for w in lex.honorifics),
             "polite": frozenset(self._canon_all(lex.polite_prefix)),
+            "trouble": frozenset(self._canon_all(lex.trouble)),
             "past_context": frozenset(self._canon_all(lex.past_context)),
             "regional": frozenset(w.lower() for w in lex.regional_words),
         }
@@ -1305,19 +1306,21 @@ class ActReader:
         if any(a.act == "unprofessional" for a in acts):
             return
         polite, negs = self.set["polite"], self.set["negators"]
+        trouble = self.set["trouble"]
         for s, e, _ in self.apologies.find(t):
             sentence = [(k, w) for k, w in enumerate(t.words) if t.sent[k] == t.sent[s] and k > e]
-            nxt = [w for k, w in sentence[:3]]
+            nxt = [w for k, w in sentence[:4] if w not in TRAILING]
+            if not trouble.isdisjoint(nxt[:3]):
+                add("empathy", SAID, s, e)  # "mohon maaf menunggu lama", "maaf atas ..."
+                return
             if not polite.isdisjoint(nxt):
                 continue  # "maaf, boleh minta IDPEL?": a polite prefix
-            if t.sent[s] in t.question and any(w in ("bisa", "boleh", "mohon", "can", "could")
-                                               for _, w in sentence):
-                continue  # "mohon maaf suara Bapak putus-putus, bisa diulang?"
+            if t.sent[s] in t.question:
+                continue  # "maaf Pak, maksudnya bulan lalu?": a polite prefix to a question
             rest = [w for _, w in sentence]
-            if any(w in negs and i + 1 < len(rest) and (
-                    rest[i + 1] in POST_MODALS or rest[i + 1] in ("kewenangan", "wewenang"))
-                    for i, w in enumerate(rest)):
-                continue  # "mohon maaf, invoice tidak bisa ...": a policy, not empathy
+            if "memang" in rest or "harus" in rest or not negs.isdisjoint(rest) and (
+                    "karena" not in rest):
+                continue  # "mohon maaf, invoice tidak dikirim lewat ...": a policy
             add("empathy", SAID, s, e)
             return
 

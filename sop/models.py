@@ -144,6 +144,7 @@ class ActLexicon(Model):
     past_context: Words = []
     apologies: Words = []
     polite_prefix: Words = []
+    trouble: Words = []
     regional_words: Words = []
     unit_words: Words = []
     english_words: Words = []
