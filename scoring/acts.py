@@ -69,6 +69,8 @@ EMOJI = "\U0001F300-\U0001FAFF\u2600-\u27BF"
 SENT_BREAK = re.compile(r"[!?\n]+|\.(?![\w])|\.{2,}|[" + EMOJI + "]+")
 CLAUSE_BREAK = re.compile(r"[,;:()\[\]\"“”→➡»>•]|\s[-–—]\s")
 WORD = re.compile(r"[^\W_]+")
+TOKEN = re.compile(r"(?P<w>[^\W_]+)|(?P<s>" + SENT_BREAK.pattern + r")|(?P<c>"
+                   + CLAUSE_BREAK.pattern + r")")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<!\d)(?:\+?62|0)8\d{1,3}[\s-]?\d{3,4}[\s-]?\d{3,5}(?!\d)")
 DIGITS12 = re.compile(r"(?<![\d.,])\d(?:[\s.-]?\d){11}(?![\d.,]?\d)")
@@ -463,57 +465,55 @@ class ActReader:
 
     # -------------------------------------------------------- cutting
     def cut(self, raw: str) -> Text:
-        breaks: list[tuple[int, int]] = []  # (char, 2 sentence / 1 clause)
-        question: set[int] = set()
-        for m in SENT_BREAK.finditer(raw):
-            if m.group() == ".":
-                before = raw[max(0, m.start() - 6): m.start()].lower()
-                word = re.split(r"[^\w]", before)[-1]
-                if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-                    continue  # "Jl. Melati", "a.n. Budi", "Rp. 345.000"
-            breaks.append((m.start(), 2 if "?" not in m.group() else 3))
-        for m in CLAUSE_BREAK.finditer(raw):
-            breaks.append((m.start(), 1))
-        breaks.sort()
+        """Words with their sentence and clause, in one pass over the reply."""
         words: list[str] = []
         lower: list[str] = []
         spans: list[tuple[int, int]] = []
         sent: list[int] = []
         clause: list[int] = []
         index: dict[str, list[int]] = {}
+        question: set[int] = set()
         s = c = 0
-        b = 0
         resets = self.set["resets"]
-        last_sent_word = -1
-        for m in WORD.finditer(raw):
-            while b < len(breaks) and breaks[b][0] < m.start():
-                kind = breaks[b][1]
-                if kind >= 2:
-                    if kind == 3 and last_sent_word >= 0:
+        word_of = self._word
+        pending = 0  # 0 none, 1 clause break, 2 sentence break, 3 question
+        for m in TOKEN.finditer(raw):
+            w = m.group("w")
+            if w is None:
+                if m.group("s") is not None:
+                    g = m.group()
+                    if g == ".":
+                        before = raw[max(0, m.start() - 6): m.start()].lower()
+                        word = re.split(r"[^\w]", before)[-1]
+                        if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+                            continue  # "Jl. Melati", "a.n. Budi", "Rp. 345.000"
+                    kind = 3 if "?" in g else 2
+                    if kind == 3 and words:
                         question.add(s)
-                    if last_sent_word >= 0 and sent and sent[-1] == s:
-                        s += 1
-                    c += 1
+                    pending = max(pending, kind)
                 else:
-                    c += 1
-                b += 1
-            w = m.group().lower()
-            cw = self._word(w)
+                    pending = max(pending, 1)
+                continue
+            if pending:
+                if pending >= 2 and words and sent[-1] == s:
+                    s += 1
+                c += 1
+                pending = 0
+            w = w.lower()
+            cw = word_of(w)
             if cw in resets and words and clause[-1] == c and words[-1] not in ("yang", "yg"):
-                c += 1  # "lalu", "tapi", "baru login" start a clause; "yang baru" does not
+                c += 1  # "lalu", "tapi" start a clause; "yang baru" does not
             i = len(words)
             words.append(cw)
             lower.append(w)
-            spans.append(m.span())
+            spans.append(m.span("w"))
             sent.append(s)
             clause.append(c)
-            last_sent_word = i
-            index.setdefault(cw, []).append(i)
-        # a trailing "?" after the last word
-        while b < len(breaks):
-            if breaks[b][1] == 3 and words:
-                question.add(s)
-            b += 1
+            got = index.get(cw)
+            if got is None:
+                index[cw] = [i]
+            else:
+                got.append(i)
         return Text(raw, words, lower, spans, sent, clause, question, index)
 
     # -------------------------------------------------------- polarity
