@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,8 @@ from scoring.corpus import CORPUS_DIR, evaluate, load_corpus
 from scoring.scorer import Scorer
 from sop.library import load_library
 
+SOP_FILE = (Path(__file__).resolve().parent.parent / "sop" / "library"
+            / "pln123_tagihan_invoice.yaml")
 LIB = load_library()
 SOP = LIB.sops["pln123.tagihan_invoice"]
 READER = ActReader(SOP)
@@ -330,3 +333,31 @@ def test_acts_command_shows_a_reading_and_the_evaluation():
     assert data["part"] == "holdout" and data["examples"] >= 300
     assert set(data["acts"]) >= {"offer_channel", "website_step", "unprofessional"}
     assert (CORPUS_DIR / "holdout").is_dir()
+
+
+def test_a_broken_phrasing_names_file_line_and_field(tmp_path):
+    from sop.library import load_library as load
+
+    src = (SOP_FILE).read_text(encoding="utf-8")
+    bad = src.replace("    hold:\n      \"-\":\n", "    tahan:\n      \"-\":\n", 1)
+    assert bad != src
+    (tmp_path / "sop.yaml").write_text(bad, encoding="utf-8")
+    lib = load([tmp_path])
+    assert not lib.sops
+    [problem] = lib.problems
+    line = bad[: bad.index("    tahan:")].count("\n") + 1
+    assert (problem.line, problem.field) == (line, "acts.phrases.tahan")
+    assert "tidak dikenal" in problem.message
+
+
+def test_a_trainer_adds_a_phrasing_without_code(tmp_path):
+    from sop.library import load_library as load
+
+    text = "Datanya saya telusuri dulu ya Kak"
+    assert "hold" not in {a.act for a in READER.read(text)}
+    src = SOP_FILE.read_text(encoding="utf-8").replace(
+        "        - bersedia menunggu\n",
+        "        - bersedia menunggu\n        - saya|sy telusuri\n", 1)
+    (tmp_path / "sop.yaml").write_text(src, encoding="utf-8")
+    sop = next(iter(load([tmp_path]).sops.values()))
+    assert "hold" in {a.act for a in ActReader(sop).read(text)}
