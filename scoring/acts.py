@@ -89,7 +89,8 @@ NOT_MONEY_AFTER = re.compile(r"\s*(va|kva|kwh|watt|w|volt|digit|angka|hari|jam|m
                              re.IGNORECASE)
 UNITS = {"ribu": 1_000, "rb": 1_000, "k": 1_000, "juta": 1_000_000, "jt": 1_000_000}
 CAPS = re.compile(r"\b[A-Z]{3,}\b")
-ROLLS = re.compile("[\U0001F644\U0001F612\U0001F926]")  # eye roll, unamused, facepalm
+# eye roll, unamused, facepalm, huffing, upside-down (sarcasm), clapping at a slip
+ROLLS = re.compile("[\U0001F644\U0001F612\U0001F926\U0001F624\U0001F643]|\U0001F44F{2,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -770,6 +771,9 @@ class ActReader:
                 if act == "unprofessional":
                     if {"harus", "perlu", "apalagi"} & set(t.words[max(0, s - 2): s]):
                         continue  # "apalagi harus urus sendiri": sympathy, not dismissal
+                    if p.value in ("blame", "rude") and not self.set["negators"].isdisjoint(
+                            t.words[max(0, s - 2): s]):
+                        continue  # "bukan kesalahan Ibu kok": reassurance
                     add(act, SAID, s, e, kind=p.value)
                     seen_end = e
                     continue
@@ -1275,7 +1279,9 @@ class ActReader:
         if len(words) >= 3:
             # names, numbers and "www.pln.co.id" are neither language: count known words only
             eng = sum(1 for w in words if w in self.set["english"])
-            ind = sum(1 for w in words if w in self.set["indonesian"])
+            ind = sum(1 for w, cw in zip(t.lower, t.words, strict=True)
+                      if not w.isdigit() and (w in self.set["indonesian"]
+                                              or cw in self.set["indonesian"]))
             regional = sum(1 for w in words if w in self.set["regional"])
             if (eng >= 3 and ind <= 1 and eng >= 0.4 * len(words)) or (
                     regional >= 2 and regional > ind):  # "nggih Pak, mohon ..." is Indonesian
@@ -1350,6 +1356,10 @@ class ActReader:
                         t.sent[a.start], t.sent[a.start] + 1)} and (
                     t.sent[a.start] in t.question):
                 continue  # "Halo? Masih di sana?": checking the line, not greeting
+            if (a.act == "unprofessional" and a.slot("kind") == "dismissive"
+                    and any(x.act == "announce_forward" and x.polarity == SAID
+                            and t.sent[x.start] == t.sent[a.start] for x in acts)):
+                continue  # "bukan wewenang kami, namun akan kami teruskan ke Unit": polite
             if a.act == "hold" and (t.sent[a.start] in promise_only or any(
                     w in self.set["cso_self"] for w in t.words[max(0, a.start - 1): a.start])
                     or any(w in ("sudah", "menyela", "udah", "potong", "ganggu", "mengganggu")
