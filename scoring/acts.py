@@ -340,6 +340,9 @@ OTHER = frozenset({"lain", "lainnya", "berbeda", "beda", "alternatif", "kedua", 
 ADVICE = frozenset({"datang", "ke", "ajukan", "mengajukan", "permohonan", "kunjungi",
                     "mengunjungi", "bisa", "dapat", "silakan", "disarankan", "sarankan", "urus",
                     "lewat", "melalui", "langsung", "mendatangi", "saran", "alternatif"})
+# A channel named after these is no offer: an e-mail domain, a comparison.
+NOT_OFFER_BEFORE = frozenset({"domain", "berdomain", "seperti", "beda", "berbeda", "dibanding",
+                              "dibandingkan", "daripada"})
 # Modals of possibility: in a reason clause they still offer ("karena bisa dilihat di web").
 POSSIBLE = frozenset({"bisa", "dapat", "tersedia", "bs", "boleh", "silakan", "cukup", "tinggal"})
 # Nouns of a place inside the site: "kolom pencarian website" is no offer of the website.
@@ -907,8 +910,12 @@ class ActReader:
             if any(a <= s <= b or a <= e <= b for a, b in taken):
                 continue  # "punya akun di website?" asks for data, offers nothing
             cond_here = [c for c in conds if c[0] <= s <= c[1]]
-            if cond_here and cond_here[0][2] is not None:
-                continue  # "kalau sudah punya akun di website": part of a condition
+            if cond_here and (cond_here[0][2] is not None or not self.set["negators"].isdisjoint(
+                    words[cond_here[0][0]: s])):
+                continue  # "kalau sudah punya akun di website", "apabila tidak berkenan lewat web"
+            if not NOT_OFFER_BEFORE.isdisjoint(words[max(0, s - 2): s]) or not self.set[
+                    "past_context"].isdisjoint(words[max(0, s - 4): s]):
+                continue  # "berdomain pln.co.id", "seperti di website", "saat mendaftar di web"
             c = clause[s]
             first = s
             while first > 0 and clause[first - 1] == c:
