@@ -716,6 +716,8 @@ class ActReader:
         has_past = not past.isdisjoint(before)
         question = s in t.question and _last_clause_of_sentence(t, c)
         tag_belum = words[last] in ("belum",) and last > start
+        if not self.set["invite"].isdisjoint(words[first:start]):
+            return False  # "mau coba pakai email lain?": an invitation, not a question
         if words[first] in ("apakah", "apa") and first < start:
             return True
         return has_past and (question or tag_belum)
@@ -1383,6 +1385,9 @@ class ActReader:
             if a.act == "email_used_advice" and any(
                     t.sent[x] == t.sent[a.start] for x, _, _ in self.purposes.find(t)):
                 continue  # "hubungi ULP terdekat soal pasang baru": another matter
+            if a.act == "email_used_advice" and any(
+                    x.act == "confirm_data" and t.sent[x.start] == t.sent[a.start] for x in acts):
+                continue  # "email lain yang Bapak sebutkan, x@y.id, benar?": a read-back
             out.append(a)
         return out
 
