@@ -340,6 +340,7 @@ OTHER = frozenset({"lain", "lainnya", "berbeda", "beda", "alternatif", "kedua", 
 ADVICE = frozenset({"datang", "ke", "ajukan", "mengajukan", "permohonan", "kunjungi",
                     "mengunjungi", "bisa", "dapat", "silakan", "disarankan", "sarankan", "urus",
                     "lewat", "melalui", "langsung", "mendatangi", "saran", "alternatif"})
+ASK_MORE_OBJECT = frozenset({"nomor", "telepon", "email", "alamat", "idpel", "tagihan"})
 # A channel named after these is no offer: an e-mail domain, a comparison.
 NOT_OFFER_BEFORE = frozenset({"domain", "berdomain", "seperti", "beda", "berbeda", "dibanding",
                               "dibandingkan", "daripada"})
@@ -1369,6 +1370,15 @@ class ActReader:
                     and any(x.act == "announce_forward" and x.polarity == SAID
                             and t.sent[x.start] == t.sent[a.start] for x in acts)):
                 continue  # "bukan wewenang kami, namun akan kami teruskan ke Unit": polite
+            if a.act == "ask_more" and t.sent[a.start] not in t.question and not (
+                    {"lagi", "lainnya", "lain", "selain", "jelas", "clear", "bingung"}
+                    & set(t.sentence(a.start))):
+                continue  # "ada lagi tagihan bulan lalu ...": a statement
+            if a.act == "ask_more" and not ASK_MORE_OBJECT.isdisjoint(t.sentence(a.start)):
+                continue  # "ada nomor telepon lain?": asks for data, not for more
+            if a.act == "hold" and (
+                    {"proses", "prosesnya", "inbox", "kabar", "hari"} & set(t.sentence(a.start))):
+                continue  # waiting for processing, an e-mail or news: not on the line
             if a.act == "hold" and (t.sent[a.start] in promise_only or any(
                     w in self.set["cso_self"] for w in t.words[max(0, a.start - 1): a.start])
                     or any(w in ("sudah", "menyela", "udah", "potong", "ganggu", "mengganggu")
