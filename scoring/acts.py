@@ -777,8 +777,7 @@ class ActReader:
                 if act == "unprofessional":
                     if {"harus", "perlu", "apalagi"} & set(t.words[max(0, s - 2): s]):
                         continue  # "apalagi harus urus sendiri": sympathy, not dismissal
-                    if p.value in ("blame", "rude") and not self.set["negators"].isdisjoint(
-                            t.words[max(0, s - 2): s]):
+                    if p.value == "blame" and {"bukan", "tidak"} & set(t.words[max(0, s - 2): s]):
                         continue  # "bukan kesalahan Ibu kok": reassurance
                     add(act, SAID, s, e, kind=p.value)
                     seen_end = e
