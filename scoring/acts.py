@@ -328,7 +328,8 @@ CONSEQUENCE = frozenset({"bisa", "dapat", "silakan", "maka", "nanti", "langsung"
 ELLIPSIS_OK = frozenset({"punya", "memiliki", "ada", "pernah", "terdaftar", "daftar", "bisa",
                          "berhasil", "login", "masuk", "menerima", "dapat", "mendaftar",
                          "registrasi", "selesai", "verifikasi", "terverifikasi", "bapak", "ibu",
-                         "kakak", "anda", "juga", "mau", "ingin", "tahu"})
+                         "kakak", "anda", "juga", "mau", "ingin", "tahu", "register", "regis",
+                         "signup", "sign", "akun", "terverifikasi", "login"})
 LINE_CHECK = frozenset({"masih", "tersambung", "dengar", "terdengar", "kedengaran", "putus"})
 # The advice of SOP 4 is about registering with an e-mail already used.
 REGISTRATION = frozenset({"daftar", "mendaftar", "pendaftaran", "registrasi", "register",
@@ -1069,6 +1070,8 @@ class ActReader:
             chosen.append((s, e, p))
         chosen.sort(key=lambda h: h[0])
         registration_seen = False
+        blame_sents = {t.sent[a.start] for a in acts
+                       if a.act == "unprofessional" and a.slot("kind") == "blame"}
         mobile_sents = {t.sent[s] for s, _, p in self.channels.find(t) if p.value == "pln_mobile"}
         web_sents = {t.sent[s] for s, _, p in self.channels.find(t) if p.value == "website"}
         for s, e, p in chosen:
@@ -1085,6 +1088,11 @@ class ActReader:
                 continue  # "saat mendaftar di website": what happened, not a step
             if s > 0 and t.words[s - 1] in ("halaman", "lupa") or "reset" in t.words[s:e + 1]:
                 continue  # "halaman login", "link reset dikirim": not the step
+            if t.sent[s] in blame_sents or "pandu" in t.words[max(0, s - 3): s]:
+                continue  # "salah Ibu sendiri gak baca syarat ...", "mau saya pandu daftar?"
+            if (s > 0 and t.words[s - 1] in ("sudah", "udah") and t.sent[s] not in t.question
+                    and p.value in self.login_steps):
+                continue  # "oke udh login ya bu, trs ketik IDPEL": a state, not a step
             step = p.value
             if step == "4j" and any(w in self.set["cso_self"] for w in t.words[max(0, s - 2):s]):
                 continue  # "sy input idpel ...": the CSO's own work, not a step to do
@@ -1447,7 +1455,9 @@ def _governing(t: Text, i: int, conds) -> dict[str, bool] | None:
     there is none or it does not limit the act ("kalau mau")."""
     best = t.carry.get(t.sent[i])
     for a, b, cond in conds:
-        if b < i and t.sent[a] == t.sent[i]:
+        # the nearest condition that limits ("kalau sudah punya akun, setelah masuk ke menu,
+        # klik Masuk": "setelah" does not lift the account condition)
+        if b < i and t.sent[a] == t.sent[i] and cond is not None:
             best = cond
     return best
 
