@@ -1028,9 +1028,10 @@ class ActReader:
             field_ = p.value
             if field_ in asked or (t.sent[s], field_) in confirmed:
                 continue
-            if field_ == "email" and t.sent[s] not in ask_sents and frames.isdisjoint(
-                    words[max(0, s - 3): e + 4]):
+            if field_ == "email" and t.sent[s] not in ask_sents:
                 continue  # "dikirim via email?" asks for nothing; "IDPEL sama emailnya?" does
+            if s > 0 and words[s - 1] in ("pemilik", "atas"):
+                continue  # "nama pemilik IDPEL": the field is not what is asked
             if _inside(s, conds) or clause[s] in step_clauses:
                 continue
             if field_ == "name" and s > 0 and words[s - 1] == "atas":
