@@ -81,6 +81,8 @@ class Fact(Model):
 class CriterionDef(Model):
     label: str = Field(min_length=1, max_length=200)
     sop_ref: Id | None = None
+    # Older SOP versions carried word cues here; the act reader (the `acts:` section) reads
+    # replies now, so these are accepted for old versions and not read.
     cues: list[str] = []
     forward_cues: list[str] = []
     paths: dict[Literal["with_account", "without_account"], list[Id]] | None = None
@@ -221,7 +223,7 @@ class Sop(Model):
     sub_issue_types: list[Labelled] = []
     glossary: list[GlossaryEntry] = []
     assumptions: list[Assumption] = []
-    cue_sets: dict[str, list[str]] = {}
+    cue_sets: dict[str, list[str]] = {}  # older versions only (see CriterionDef.cues)
     acts: ActLexicon | None = None
     service_standard: ServiceStandard | None = None
     criteria: dict[CriterionId, CriterionDef] = {}
