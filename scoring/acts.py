@@ -322,14 +322,15 @@ def words_number(words: Sequence[str], i: int) -> tuple[int, int] | None:
 
 # Words that start the consequence of a condition written without a comma.
 CONSEQUENCE = frozenset({"bisa", "dapat", "silakan", "maka", "nanti", "langsung", "cukup",
-                         "tinggal", "harus", "wajib", "akan", "boleh", "mohon"})
+                         "tinggal", "harus", "wajib", "akan", "boleh", "mohon", "sistem",
+                         "kemudian", "baru"})
 
 # After "kalau belum/sudah", these continue the condition ("kalau belum punya akun").
 ELLIPSIS_OK = frozenset({"punya", "memiliki", "ada", "pernah", "terdaftar", "daftar", "bisa",
                          "berhasil", "login", "masuk", "menerima", "dapat", "mendaftar",
                          "registrasi", "selesai", "verifikasi", "terverifikasi", "bapak", "ibu",
                          "kakak", "anda", "juga", "mau", "ingin", "tahu", "register", "regis",
-                         "signup", "sign", "akun", "terverifikasi", "login"})
+                         "signup", "sign", "akun"})
 LINE_CHECK = frozenset({"masih", "tersambung", "dengar", "terdengar", "kedengaran", "putus"})
 # The advice of SOP 4 is about registering with an e-mail already used.
 REGISTRATION = frozenset({"daftar", "mendaftar", "pendaftaran", "registrasi", "register",
@@ -600,6 +601,10 @@ class ActReader:
                        and not (k + 1 > i + 1 and words[k + 1] in CONSEQUENCE)):
                     k += 1
                 end = k
+                span = words[i + 1: end + 1]  # what the condition itself says
+                has_neg = not neg.isdisjoint(span)
+                will = not self.set["will"].isdisjoint(span)
+                insist = not self.set["insist"].isdisjoint(span)
             cond: dict[str, bool] | None
             if w in self.set["temporal_markers"]:
                 cond = None  # "setelah daftar dengan email lain, ...": a step done, then the next
@@ -847,6 +852,10 @@ class ActReader:
 
     # -------------------------------------------------------- "dengan Rina"
     def _introduce(self, t: Text, acts: list[Act], add) -> None:
+        if (t.words and t.words[0] in ("pagi", "siang", "sore", "malam")
+                and not any(a.act == "greet" for a in acts)
+                and (len(t.words) == 1 or t.clause[1] != t.clause[0])):
+            add("greet", SAID, 0, 0)  # "Pagi, PLN 123."
         raw, hon = t.raw, self.set["honorifics"]
         vocab = self.reader.vocab
         greet_sents = {t.sent[a.start] for a in acts if a.act in ("greet", "introduce")}
@@ -857,8 +866,9 @@ class ActReader:
             nxt = t.lower[k]
             if t.sent[k] != t.sent[i] or nxt in hon or nxt.isdigit() or len(nxt) < 3:
                 continue
-            if t.words[k] in vocab or nxt in self.set["indonesian"] or nxt in vocab:
-                continue
+            if (t.words[k] in vocab or nxt in self.set["indonesian"] or nxt in vocab
+                    or t.words[k] in self.set["confirm_markers"] or nxt in self.spellings):
+                continue  # "saya ulangi", "saya cek": a verb
             if not raw[t.spans[k][0]].isupper() and (
                     nxt.endswith(("kan", "nya", "lah")) or (
                         len(nxt) > 6 and nxt.startswith(("ber", "mem", "men", "meng", "ter")))):
@@ -916,8 +926,10 @@ class ActReader:
             if cond_here and (cond_here[0][2] is not None or not self.set["negators"].isdisjoint(
                     words[cond_here[0][0]: s])):
                 continue  # "kalau sudah punya akun di website", "apabila tidak berkenan lewat web"
-            if not NOT_OFFER_BEFORE.isdisjoint(words[max(0, s - 2): s]) or not self.set[
-                    "past_context"].isdisjoint(words[max(0, s - 4): s]):
+            happened = [k for k in range(max(0, s - 4), s)
+                        if words[k] in self.set["past_context"]
+                        and not (k > 0 and words[k - 1] in ("setiap", "kapan", "sewaktu"))]
+            if not NOT_OFFER_BEFORE.isdisjoint(words[max(0, s - 2): s]) or happened:
                 continue  # "berdomain pln.co.id", "seperti di website", "saat mendaftar di web"
             c = clause[s]
             first = s
@@ -1062,7 +1074,7 @@ class ActReader:
 
     # -------------------------------------------------------- website steps
     def _steps(self, t: Text, conds, taken, acts, add) -> None:
-        hits = self.steps.find(t)
+        hits = [h for h in self.steps.find(t) if not _inside(h[0], conds)]
         # the longest phrase wins where two overlap ("info tagihan listrik" is 4c, not 4-info)
         chosen: list[tuple[int, int, Pattern]] = []
         for s, e, p in sorted(hits, key=lambda h: (-(h[1] - h[0]), h[0])):
@@ -1369,9 +1381,10 @@ class ActReader:
                 continue
             if a.act == "introduce" and not a.slot("name") and not opening:
                 continue
-            if a.act == "greet" and LINE_CHECK & {
+            if a.act == "greet" and t.words[a.start] in ("halo", "hallo", "helo", "hai") and (
+                    LINE_CHECK & {
                     w for k, w in enumerate(t.words) if t.sent[k] in (
-                        t.sent[a.start], t.sent[a.start] + 1)} and (
+                        t.sent[a.start], t.sent[a.start] + 1)}) and (
                     t.sent[a.start] in t.question):
                 continue  # "Halo? Masih di sana?": checking the line, not greeting
             if (a.act == "unprofessional" and a.slot("kind") == "dismissive"

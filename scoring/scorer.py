@@ -277,11 +277,16 @@ class Scorer:
             # the confirming (4h)
             said = [*said, *[(i, _as_step(a, "4g")) for i, a in said if a.slot("step") == "4h"
                              and VERIFICATION & set(a.evidence.lower().replace(".", " ").split())]]
+        registered_at = min(((i, a.start) for i, a in said
+                             if a.slot("step") in compiled.reader.registration_steps),
+                            default=None)
         for i, a in said:
             sid = a.slot("step")
-            if sid not in index and sid in login:
-                # "login" is 4d for a customer with an account and 4i after registering
-                sid = next((s for s in login if s in index), sid)
+            if (sid not in index and sid in login and sid == login[0] and registered_at
+                    and (i, a.start) > registered_at):
+                # "login" in a later reply, after the registration steps, is 4i; the other
+                # way round (4i for a customer with an account) is the other branch
+                sid = login[-1]
             if sid in index:
                 hits[index[sid]].append((i, a))
         chain = _longest_in_order(hits)
@@ -417,8 +422,14 @@ def _email_known(attempt: Attempt) -> bool:
     on_record = _norm_email(getattr(attempt.customer, "email_on_record", None) or "")
     if on_record and on_record == email:
         return True
-    return any(email in (line or "").lower() or email in _spoken(line or "")
-               for line in lines)
+    if any(email in (line or "").lower() or email in _spoken(line or "") for line in lines):
+        return True
+    # read back by the CSO and confirmed by the customer ("... x@y.id, betul?" "Iya betul")
+    read_back = any(email in r.lower() for r in attempt.replies)
+    return read_back and any(YES.search(line or "") for line in lines)
+
+
+YES = re.compile(r"\b(iya|ya|betul|benar|bener|sudah benar|leres|nggih|sip|oke|ok)\b", re.I)
 
 
 DIGIT_WORDS = {"nol": "0", "kosong": "0", "satu": "1", "dua": "2", "tiga": "3", "empat": "4",
@@ -435,6 +446,7 @@ def _spoken(line: str) -> str:
     text = re.sub(r"[,;:]", " ", line.lower())
     for pattern, repl in SPOKEN:
         text = re.sub(pattern, repl, text)
+    text = re.sub(r"\b(\w)-(?=\w\b)", r"\1", text)  # "r-a-h-m-a-t": spelled letter by letter
     return re.sub(r"(?<=[\w.@_-])\s+(?=[\w.@_-]*[@._-])|(?<=[@._-])\s+", "", text)
 
 
