@@ -1,5 +1,5 @@
-"""Whole calls written by three QA analysts and trainers from the SOP alone, without seeing the reader
-(tests/data/natural_attempts*.jsonl: 70 + 84 + 70), each with the analyst's verdict per
+"""Whole calls written by two QA analysts and a trainer from the SOP alone, without seeing the
+reader (tests/data/natural_attempts*.jsonl: 70 + 84 + 70), each with their verdict per
 criterion: the scorer agrees."""
 
 from __future__ import annotations
