@@ -1,11 +1,14 @@
 """Streamlit entry point: who the visitor is, then the pages their roles allow.
 
-Run with `streamlit run app.py`. Pages live in views/ and are listed in views/pages.py.
+Run with `streamlit run serve.py` (this script, plus the routes that set the sign-in cookie).
+Pages live in views/ and are listed in views/pages.py.
 
-Every page is registered (so a page's URL survives the login and always resolves), but the
-sidebar menu links only the user's pages and each page checks the user's roles itself before
-it draws anything. Nobody signed in: the login screen (or the first-admin form on an empty
-database); an account that must change its password: only that form.
+Every page is registered (so a page's URL, with its query such as /qa?attempt=12, survives
+the login and always resolves), but the sidebar menu links only the user's pages and each page
+checks the user's roles itself before it draws anything. Nobody signed in: the login screen
+(or the first-admin form on an empty database); an account that must change its password:
+only that form. A browser that signed in before (reload, new tab, restart) is signed in by
+its cookie (views.auth); serve.py serves this script with the routes that set that cookie.
 """
 
 import streamlit as st
@@ -38,6 +41,10 @@ if user is None:
 if user.must_change_password:
     auth.change_password_screen(user)
     st.stop()
+
+after_sso = auth.page_after_login(pages)  # the address asked for before a single sign-on
+if after_sso is not None:
+    st.switch_page(pages[after_sso[0]], query_params=after_sso[1])
 
 draw_menu(user.roles, pages)
 auth.account_sidebar(user)

@@ -61,14 +61,17 @@ class _NoContextNoise(logging.Filter):
 
 
 @contextmanager
-def _environment(folder: Path) -> Iterator[int]:
-    """A temporary database with one trainee (CSO_DATABASE_URL set meanwhile); yield its id."""
+def _environment(folder: Path) -> Iterator[tuple[int, int]]:
+    """A temporary database with two trainees (CSO_DATABASE_URL set meanwhile); yield their ids
+    (one per page under test: a call in progress is kept per user, and two sessions of one
+    user on one call would be two tabs, one of them told to step back)."""
     from store import Database, create_user
 
     url = f"sqlite:///{folder / 'bench.db'}"
     db = Database(url)
     db.upgrade()
-    user = create_user(db, username="bench", display_name="Bench", roles=["trainee"])
+    users = [create_user(db, username=name, display_name="Bench", roles=["trainee"])
+             for name in ("bench", "bench2")]  # fmt: skip
     db.dispose()
     old = os.environ.get("CSO_DATABASE_URL")
     quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
@@ -76,7 +79,7 @@ def _environment(folder: Path) -> Iterator[int]:
     os.environ["CSO_DATABASE_URL"] = url
     quiet.addFilter(noise)  # AppTest's session_state outside a run logs this on every set
     try:
-        yield user.id
+        yield users[0].id, users[1].id
     finally:
         quiet.removeFilter(noise)
         if old is None:
@@ -89,8 +92,13 @@ def _latihan(script: Path, user_id: int, goto: bool = False):
     """An AppTest on the Latihan page in the middle of a call; returns (app test, call)."""
     from streamlit.testing.v1 import AppTest
 
+    from store import Database
+    from store.drafts import delete_draft
     from views import practice_page as page
 
+    db = Database()  # the call of an earlier run is kept there; this one starts afresh
+    delete_draft(db, user_id=user_id, kind="latihan")
+    db.dispose()
     at = AppTest.from_file(str(script), default_timeout=60)
     at.session_state["cso_user_id"] = user_id
     if goto:
@@ -127,9 +135,9 @@ def bench_page(quick: bool = False) -> dict:
         for name, text in scripts.items():
             paths[name] = folder / f"{name}.py"
             paths[name].write_text(text, encoding="utf-8")
-        with _environment(folder) as user_id:
+        with _environment(folder) as (user_id, other_id):
             latihan, call = _latihan(paths["latihan"], user_id)
-            in_app, app_call = _latihan(paths["app"], user_id, goto=True)
+            in_app, app_call = _latihan(paths["app"], other_id, goto=True)
             trivial = AppTest.from_file(str(paths["trivial"]), default_timeout=60)
             trivial.run()
 

@@ -4,11 +4,16 @@ CSO_DATABASE_URL   SQLAlchemy URL of the database (default: SQLite file data/cso
 CSO_SOP_PATH       folders of SOP YAML files, separated by os.pathsep (default: sop/library)
 CSO_SCENARIO_PATH  folders of scenario YAML files (default: scenarios/library)
 CSO_DEMO           "1" starts the app in demo mode with demo accounts and demo content
+CSO_SESSION_IDLE_HOURS      a sign-in ends after this long without any action (default 8)
+CSO_SESSION_ABSOLUTE_DAYS   ... and this long after the login in any case (default 7)
+CSO_COOKIE_SECURE  "1": the session cookie is always Secure; "0": never; unset: when the
+                   request came over https (directly or through the local reverse proxy)
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,3 +44,32 @@ def database_url() -> str:
 
 def demo_mode() -> bool:
     return os.environ.get("CSO_DEMO", "").strip().lower() in {"1", "true", "yes", "ya"}
+
+
+def _positive(var: str, default: float) -> float:
+    raw = os.environ.get(var, "").strip().replace(",", ".")
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def session_idle() -> timedelta:
+    """How long a sign-in lasts without any action (CSO_SESSION_IDLE_HOURS, default 8)."""
+    return timedelta(hours=_positive("CSO_SESSION_IDLE_HOURS", 8))
+
+
+def session_absolute() -> timedelta:
+    """How long a sign-in lasts at most after the login (CSO_SESSION_ABSOLUTE_DAYS, default 7)."""
+    return timedelta(days=_positive("CSO_SESSION_ABSOLUTE_DAYS", 7))
+
+
+def cookie_secure() -> bool | None:
+    """CSO_COOKIE_SECURE: True/False to force the Secure flag; None: decide per request."""
+    raw = os.environ.get("CSO_COOKIE_SECURE", "").strip().lower()
+    if raw in {"1", "true", "yes", "ya"}:
+        return True
+    if raw in {"0", "false", "no", "tidak"}:
+        return False
+    return None

@@ -8,6 +8,7 @@
   the last failure (`backoff_delay`). The database keeps the failures (store/auth.py), so
   several app processes share them; keys are stored as hashes (`failure_key`), so a password
   typed into the username field never lands in the database in clear.
+- Session tokens (`session_token`) are 256-bit random values; only `token_digest` is stored.
 """
 
 from __future__ import annotations
@@ -132,3 +133,28 @@ def client_key(ip: object, headers: Mapping[str, str] | None, session_id: str) -
     if real:
         return "ip:" + real[:64]
     return "sesi:" + session_id
+
+
+# ---------------------------------------------------------------- session tokens
+# A sign-in is a random token in an HttpOnly cookie; the database keeps only its SHA-256 digest
+# (a 256-bit random value needs no slow hash: nobody can guess one to match a digest).
+SESSION_TOKEN_BYTES = 32
+
+
+def session_token() -> str:
+    """A new random session token (or one-time hand-over code), URL-safe, 256 bits."""
+    return secrets.token_urlsafe(SESSION_TOKEN_BYTES)
+
+
+def token_digest(token: str) -> str:
+    """The stored form of a session token or hand-over code: SHA-256, hex."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def plausible_token(value: object) -> bool:
+    """Whether a cookie value could be one of our tokens at all (checked before any look-up)."""
+    return (
+        isinstance(value, str)
+        and 20 <= len(value) <= 100
+        and all(c.isalnum() or c in "-_" for c in value)
+    )

@@ -308,9 +308,11 @@ def change_password(
     user_id: int,
     new_password: str,
     current_password: str | None = None,
+    keep_session: int | None = None,
 ) -> UserRecord:
     """The user's own change. `current_password`, when given, must be right (a voluntary
-    change); after an admin reset the login itself has just checked the temporary one."""
+    change); after an admin reset the login itself has just checked the temporary one.
+    The account's other sign-ins end; `keep_session` (the one the change was made in) stays."""
     user = get_user(db, user_id)
     if user is None:
         raise StoreError("user_id", f"pengguna {user_id} tidak ada")
@@ -327,6 +329,7 @@ def change_password(
         password_hash=hash_password(new_password),
         must_change_password=False,
         actor_id=user_id,
+        keep_session=keep_session,
     )
 
 

@@ -366,3 +366,68 @@ class ContentVersion(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     restored_from: Mapped[int | None] = mapped_column(Integer)  # number of the version restored
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# ------------------------------------------------------- sign-ins and work (migration 0005)
+SESSION_VIAS = ("sandi", "sso")
+DRAFT_KINDS = ("latihan", "skenario", "rubrik", "qa")
+
+
+class AuthSession(Base):
+    """One sign-in of one browser: the cookie's token is kept only as its SHA-256 digest.
+
+    Made at the login with a one-time hand-over code (`handoff_hash`, a few minutes); the
+    browser exchanges the code for the token cookie (web/routes.py), which sets `token_hash`
+    and clears the code. Valid while not revoked, `last_seen_at` within the idle lifetime and
+    `expires_at` (the absolute lifetime) not passed.
+    """
+
+    __tablename__ = "auth_sessions"
+    __table_args__ = (
+        Index(None, "token_hash", unique=True),
+        Index(None, "handoff_hash", unique=True),
+        Index(None, "user_id", "revoked_at"),
+        Index(None, "sso_key"),
+        Index(None, "expires_at"),
+        CheckConstraint("via IN ('sandi', 'sso')", "via"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    handoff_hash: Mapped[str | None] = mapped_column(String(64))
+    handoff_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    via: Mapped[str] = mapped_column(String(10))
+    # single sign-on: a digest of the identity's e-mail, subject and issue time (one session
+    # per SSO login, so an old SSO cookie cannot open a new session after a revocation)
+    sso_key: Mapped[str | None] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(80))  # the address the login came from
+    user_agent: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class WorkDraft(Base):
+    """Work in progress of one user on one page, kept so a reload, a new tab or a restart comes
+    back to it: the call in progress ('latihan'), a scenario draft ('skenario'), a rubric draft
+    ('rubrik'), the attempt open for review ('qa'). `version` grows with every save; a save
+    based on an older version is refused (two tabs on one call)."""
+
+    __tablename__ = "work_drafts"
+    __table_args__ = (
+        Index(None, "user_id", "kind", "key", unique=True),
+        CheckConstraint("kind IN ('latihan', 'skenario', 'rubrik', 'qa')", "kind"),
+        CheckConstraint("version >= 1", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(200), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(Json)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

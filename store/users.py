@@ -2,6 +2,10 @@
 
 The store keeps only the password hash string; hashing and checking passwords is done
 elsewhere. The hash never goes into the audit trail. Usernames are kept in lower case.
+
+Disabling an account, changing its roles and setting its password end its sign-ins
+(auth_sessions, see store.sessions) in the same transaction, so every browser signed in as it
+is signed out at its next action (a user's own password change keeps the sign-in it came from).
 """
 
 from __future__ import annotations
@@ -11,14 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from store.access import Requester
 from store.audit import record_audit
 from store.db import Database, reading, writing
 from store.errors import StoreError
-from store.models import ROLES, User, UserRole
+from store.models import ROLES, AuthSession, User, UserRole
 from store.types import utcnow
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
@@ -137,6 +141,7 @@ def set_roles(
             _keep_an_admin(s, was_admin, user, "roles")
             new = {"roles": role_list}
             _audit(s, actor_id, "user.set_roles", user, {"roles": old}, new, comment)
+            revoke_sessions(s, user_id=user.id, reason="peran_diubah")
         return _record(user)
 
 
@@ -158,6 +163,8 @@ def set_disabled(
             s.flush()
             _keep_an_admin(s, was_admin, user, "disabled")
             _audit(s, actor_id, "user.set_disabled", user, old, {"disabled": disabled}, comment)
+            if disabled:
+                revoke_sessions(s, user_id=user.id, reason="akun_nonaktif")
         return _record(user)
 
 
@@ -169,9 +176,11 @@ def set_password_hash(
     must_change_password: bool,
     actor_id: int | None,
     comment: str | None = None,
+    keep_session: int | None = None,
 ) -> UserRecord:
     """Store a new password hash (e.g. an admin reset with `must_change_password=True`, or the
     user's own change with False). The audit entry says that the password changed, not to what.
+    Every sign-in of the account ends, except `keep_session` (the user's own, on their change).
     """
     if not password_hash:
         raise StoreError("password_hash", "wajib diisi")
@@ -184,7 +193,28 @@ def set_password_hash(
         s.flush()
         new = {"password": "diganti", "must_change_password": must_change_password}
         _audit(s, actor_id, "user.set_password", user, old, new, comment)
+        reason = "sandi_diatur_ulang" if must_change_password else "sandi_diganti"
+        revoke_sessions(s, user_id=user.id, reason=reason, keep=keep_session)
         return _record(user)
+
+
+def revoke_sessions(
+    s: Session,
+    *,
+    user_id: int,
+    reason: str,
+    keep: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """End every active sign-in of the account in this transaction, except `keep`."""
+    stmt = update(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
+    )
+    if keep is not None:
+        stmt = stmt.where(AuthSession.id != keep)
+    values = {"revoked_at": now or utcnow(), "revoked_reason": reason[:40],
+              "handoff_hash": None, "handoff_expires_at": None}
+    return int(s.execute(stmt.values(**values)).rowcount or 0)
 
 
 # ---------------------------------------------------------------- helpers

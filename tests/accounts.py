@@ -25,6 +25,7 @@ BY_ROLE: dict[str, str] = {}  # the first demo account of each role: trainee -> 
 for _username, _, _roles in DEMO_ACCOUNTS:
     BY_ROLE.setdefault(_roles[0], _username)
 SESSION_USER = "cso_user_id"  # views.auth.SESSION_USER
+SESSION_ID = "cso_sesi_id"  # views.auth.SESSION_ID
 
 
 def seed(url: str) -> None:
@@ -63,19 +64,58 @@ def _opener() -> None:
     from tests.e2e import ROOT
 
     goto = st.session_state.pop("_test_goto", None)
-    if goto:  # what typing /<url_path> into the address bar does
-        st.switch_page(st.Page(lambda: None, title=goto, url_path=goto))
+    query = st.session_state.pop("_test_query", None)
+    if goto:  # what typing /<url_path>?<query> into the address bar does
+        st.switch_page(st.Page(lambda: None, title=goto, url_path=goto), query_params=query)
     runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
 
 
-def app_as(username: str | None, *, url_path: str | None = None) -> AppTest:
-    """app.py in AppTest signed in as `username` (None: nobody), opening `url_path` if given.
+def signed_in(username: str) -> tuple[int, int, str]:
+    """A sign-in of `username` as a browser holding its cookie has it: (user id, sign-in id,
+    the cookie's token)."""
+    from store.sessions import deliver, start_session
+
+    uid = user_id(username)
+    record, code = start_session(database(), user_id=uid, client="127.0.0.1",
+                                 user_agent="AppTest")  # fmt: skip
+    delivered = deliver(database(), code=code)
+    assert delivered is not None
+    return uid, record.id, delivered[1]
+
+
+def forget_work(username: str) -> None:
+    """Delete the work in progress the account left in the database (store.drafts)."""
+    from sqlalchemy import delete
+
+    from store.models import WorkDraft
+
+    with database().transaction() as s:
+        s.execute(delete(WorkDraft).where(WorkDraft.user_id == user_id(username)))
+
+
+def app_as(
+    username: str | None,
+    *,
+    url_path: str | None = None,
+    query: dict[str, str] | None = None,
+    keep_work: bool = False,
+) -> AppTest:
+    """app.py in AppTest signed in as `username` (None: nobody), opening `url_path` (with the
+    `query` of the address, e.g. {"attempt": "12"}) if given.
+    The sign-in is a real one (store.sessions), as after a login in this tab. The account's
+    work in progress from earlier tests is dropped unless `keep_work` (a reload keeps it).
     Not run yet: call .run()."""
     if url_path:
         at = AppTest.from_function(_opener, default_timeout=60)
         at.session_state["_test_goto"] = url_path
+        if query:
+            at.session_state["_test_query"] = dict(query)
     else:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     if username:
-        at.session_state[SESSION_USER] = user_id(username)
+        if not keep_work:
+            forget_work(username)
+        uid, session_id, _ = signed_in(username)
+        at.session_state[SESSION_USER] = uid
+        at.session_state[SESSION_ID] = session_id
     return at

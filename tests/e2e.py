@@ -52,17 +52,23 @@ def _healthy(url: str) -> bool:
 
 @contextlib.contextmanager
 def streamlit_server(
-    data_dir: Path, *, script: str = "app.py", env: dict[str, str] | None = None
+    data_dir: Path,
+    *,
+    script: str = "serve.py",
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
-    """Run `streamlit run <script>` on a free port with CSO_DATA_DIR=data_dir; yield its URL.
+    """Run `streamlit run <script>` (serve.py: app.py with the sign-in cookie routes, as
+    bin/start does) on `port` (default: a free one) with CSO_DATA_DIR=data_dir; yield its URL.
 
     Demo mode (CSO_DEMO=1, with `cso-trainer demo-setup` run first) unless `env` says
-    CSO_DEMO=0: then the database starts empty.
+    CSO_DEMO=0: then the database starts empty. The database is the SQLite file in data_dir
+    unless `env` names one (CSO_DATABASE_URL, e.g. PostgreSQL shared by two servers).
 
     Waits (at most START_TIMEOUT seconds) until /_stcore/health answers, and stops the server
     on exit. If the server does not come up, the error carries the end of its log.
     """
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / f"streamlit-{port}.log"
@@ -76,11 +82,12 @@ def streamlit_server(
         "--server.runOnSave", "false",
     ]  # fmt: skip
     run_env = {**os.environ, "CSO_DATA_DIR": str(data_dir), "CSO_DEMO": "1", **(env or {})}
-    run_env.pop("CSO_DATABASE_URL", None)  # the server's database is the SQLite in data_dir
+    if "CSO_DATABASE_URL" not in (env or {}):
+        run_env.pop("CSO_DATABASE_URL", None)  # the server's database: the SQLite in data_dir
     if run_env["CSO_DEMO"] == "1":  # the demo accounts, as bin/start makes them
         subprocess.run([sys.executable, str(ROOT / "cli.py"), "demo-setup"], cwd=ROOT,
                        env=run_env, check=True, capture_output=True, timeout=120)  # fmt: skip
-    with open(log_path, "wb") as log:
+    with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=run_env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + START_TIMEOUT
@@ -151,6 +158,36 @@ def sign_in(page, username: str, password: str) -> None:
     page.locator(".st-key-login_password input").fill(password)
     page.get_by_role("button", name="Masuk", exact=True).click()
     wait_idle(page)
+
+
+SESSION_COOKIE = "cso_sesi"  # web.routes.COOKIE
+
+
+def forget_server_work(data_dir: Path) -> None:
+    """Delete every user's work in progress (work_drafts) in a test server's SQLite database."""
+    import sqlite3
+
+    path = data_dir / "cso_trainer.db"
+    if not path.exists():
+        return
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        if "work_drafts" in tables:
+            conn.execute("DELETE FROM work_drafts")
+            conn.commit()
+
+
+def session_cookie(context, timeout: float = 15.0) -> dict:
+    """The sign-in cookie once the browser holds it (the page hands it over right after the
+    login, in the background); fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [c for c in context.cookies() if c["name"] == SESSION_COOKIE]
+        if found:
+            return found[0]
+        if time.monotonic() > deadline:
+            raise AssertionError("the browser never got the sign-in cookie")
+        time.sleep(0.1)
 
 
 def screenshot(page, name: str, *, max_height: int = 12_000) -> Path:

@@ -27,10 +27,8 @@ def test_a_trainee_who_opens_the_qa_url_sees_a_refusal(browser_page, server_url)
     expect(menu.get_by_text("Dewi Lestari (demo)")).to_be_visible()
     screenshot(page, "e2e-auth-sidebar-peserta")
 
-    # typing the address starts a new session: the login form, then the page asked for
+    # typing the address starts a new session, still signed in (the cookie): the refusal
     open_app(page, server_url, "qa", login=None)
-    expect(page.get_by_role("heading", name="Masuk")).to_be_visible()
-    sign_in(page, *DEMO_TRAINEE)
     expect(page.get_by_text(REFUSAL)).to_be_visible()
     expect(page.get_by_role("heading", name="QA: percobaan peserta")).to_have_count(0)
     expect(page.locator("[data-testid='stDataFrame']")).to_have_count(0)
@@ -40,15 +38,24 @@ def test_a_trainee_who_opens_the_qa_url_sees_a_refusal(browser_page, server_url)
     open_app(page, server_url, "pengguna")
     expect(page.get_by_text(REFUSAL)).to_be_visible()
 
+    # a browser that never signed in: the login form, then the page asked for
+    other = page.context.browser.new_context(locale="id-ID").new_page()
+    open_app(other, server_url, "qa", login=None)
+    expect(other.get_by_role("heading", name="Masuk")).to_be_visible()
+    sign_in(other, *DEMO_TRAINEE)
+    expect(other.get_by_text(REFUSAL)).to_be_visible()
+    assert other.url.rstrip("/").endswith("/qa")
+    other.context.close()
+
 
 def test_keluar_signs_out_in_one_click(browser_page, server_url):
     page = browser_page
     open_app(page, server_url)
-    page.get_by_role("button", name="Keluar").click()
+    page.get_by_role("button", name="Keluar", exact=True).click()
     wait_idle(page)
     expect(page.get_by_role("heading", name="Masuk")).to_be_visible()
     expect(page.get_by_role("link", name="SOP")).to_have_count(0)  # no menu
-    expect(page.get_by_role("button", name="Keluar")).to_have_count(0)
+    expect(page.get_by_role("button", name="Keluar", exact=True)).to_have_count(0)
     expect(page.get_by_role("heading", name="Basis Pengetahuan SOP")).to_have_count(0)
     screenshot(page, "e2e-auth-keluar")
 

@@ -1,4 +1,4 @@
-"""deploy/nginx.conf, tested: two `streamlit run app.py` processes behind Debian's nginx (on
+"""deploy/nginx.conf, tested: two `streamlit run serve.py` processes behind Debian's nginx (on
 free loopback ports), the health check and the page through nginx, the websocket upgrade passed
 on (101 Switching Protocols from Streamlit), and every request of one client kept on the same
 process (sticky sessions). nginx comes from Debian (`apt-get install -y nginx`, as .ci/run does).
@@ -16,6 +16,8 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 from tests.e2e import ROOT, free_port, streamlit_server
 
@@ -129,3 +131,86 @@ def test_two_app_processes_behind_nginx_with_sticky_sessions_and_websockets(tmp_
     assert len(upstreams) == 1, log  # one client, one app process
     assert upstreams <= {f"127.0.0.1:{p}" for p in backends}
     assert "/_stcore/stream 101" in log
+
+
+# ---------------------------------------------------------------- one sign-in, any process
+@contextlib.contextmanager
+def shared_database(tmp: Path):
+    """The database both app processes share: a fresh PostgreSQL schema when
+    CSO_TEST_POSTGRES_URL is set (as in CI), else one SQLite file."""
+    base = os.environ.get("CSO_TEST_POSTGRES_URL")
+    if not base:
+        yield f"sqlite:///{tmp / 'bersama.db'}"
+        return
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    from store.db import normalise_url
+
+    url = normalise_url(base)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+def upstreams(log: Path) -> list[str]:
+    time.sleep(0.3)  # the access log is written after each response
+    return re.findall(r"upstream=(\S+)", log.read_text())
+
+
+@pytest.mark.browser
+def test_signed_in_through_nginx_on_one_process_and_still_on_the_other(tmp_path, browser):
+    from playwright.sync_api import expect
+
+    from tests.e2e import session_cookie, wait_idle
+    from tests.test_e2e_practice import CSO_LINES, say, start_setuju_web_call
+
+    with shared_database(tmp_path) as db_url:
+        env = {"CSO_DATABASE_URL": db_url}
+        servers = [streamlit_server(tmp_path / f"data{i}", env=env) for i in (1, 2)]
+        urls = [s.__enter__() for s in servers]
+        running = [True, True]
+        try:
+            backends = [int(u.rsplit(":", 1)[1]) for u in urls]
+            port = free_port()
+            conf = tmp_path / "nginx"
+            conf.mkdir()
+            with nginx(conf, port, backends) as url:
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                page = context.new_page()
+                page.set_default_timeout(30_000)
+                start_setuju_web_call(page, url)  # signs in through nginx, starts a call
+                say(page, "Selamat siang, dengan Dewi di PLN 123, ada yang bisa dibantu?")
+                cookie = session_cookie(context)
+                served = {u for u in upstreams(conf / "access.log") if u != "-"}
+                assert len(served) == 1, served  # sticky: one process so far
+                first = backends.index(int(served.pop().rsplit(":", 1)[1]))
+
+                seen = len((conf / "access.log").read_text())
+                servers[first].__exit__(None, None, None)  # that process goes away
+                running[first] = False
+                page.reload(wait_until="domcontentloaded")  # nginx sends it to the other one
+                wait_idle(page)
+                expect(page.locator("[data-testid='stSidebar']").get_by_text(  # the other
+                    "Dewi Lestari (demo)")).to_be_visible(timeout=60_000)  # process's 1st run
+                expect(page.locator(".st-key-login_username")).to_have_count(0)
+                expect(page.get_by_text("Panggilan dilanjutkan", exact=False)).to_be_visible()
+                expect(page.locator(CSO_LINES)).to_have_count(1)
+                time.sleep(0.3)
+                since = (conf / "access.log").read_text()[seen:]
+                assert f"127.0.0.1:{backends[1 - first]}" in since, since  # the other process
+                assert cookie["value"] not in (conf / "access.log").read_text()
+                context.close()
+        finally:
+            for server, up in zip(servers, running, strict=True):
+                if up:
+                    server.__exit__(None, None, None)

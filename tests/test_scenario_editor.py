@@ -299,3 +299,29 @@ def test_service_standard_weights_are_edited_apart_and_saved_as_a_new_version(fr
     greeting = result.criterion("service_greeting")
     assert greeting.max == 15 and greeting.group == "layanan"
     assert "service_closing" in result.critical_failed
+
+
+def test_a_trainer_adds_a_phrasing_in_the_browser_and_the_app_reads_with_it(fresh_app_db):
+    at = page()
+    at.radio(key="sk.view").set_value("Rubrik & asumsi")
+    run(at)
+    at.selectbox(key="rb.f.acts.act").set_value("hold")
+    run(at)
+    # the box to try a reply reads it with the draft: not a hold yet
+    at.text_input(key="rb.f.acts.try").input("Datanya saya telusuri dulu ya Kak")
+    run(at)
+    assert "Tidak ada tindakan yang terbaca." in texts(at.caption)
+    area = at.text_area(key="rb.f.acts.hold.-")
+    area.input(area.value + "\nsaya|sy telusuri")
+    run(at)
+    assert any(t.startswith("hold [disampaikan]") for t in texts(at.text))
+    assert "SOP dan rubrik valid." in texts(at.success)
+    at.text_input(key="rb.reason").input("frasa menunggu baru")
+    run(at)
+    at.button(key="rb.save").click()
+    run(at)
+    assert any("Rubrik disimpan sebagai versi 2" in x for x in texts(at.success))
+    # the app's reader (scorer and simulated customer) uses the saved phrasing
+    snap = content_snapshot(database())
+    acts = snap.scorer.read("tagihan.jumlah", ["Datanya saya telusuri dulu ya Kak"])[0]
+    assert "hold" in {a.act for a in acts}

@@ -118,18 +118,19 @@ def _guarded(spec: PageSpec) -> Callable[[], None]:
 
 
 def build_pages() -> dict[str, st.Page]:
-    """Every registered page as a guarded st.Page, by url_path (for st.navigation)."""
+    """Every registered page as a guarded st.Page, by url_path (for st.navigation).
+
+    The default page is served at "/" (key ""), and under its own url_path too, so a link to
+    it (/sop) opens it like any other page instead of Streamlit's "Page not found"."""
     has_default = any(p.default for p in PAGES)
-    return {
-        spec.url_path: st.Page(
-            _guarded(spec),
-            title=spec.title,
-            icon=spec.icon,
-            url_path=spec.url_path,
-            default=spec.default or (not has_default and i == 0),
-        )
-        for i, spec in enumerate(PAGES)
-    }
+    pages: dict[str, st.Page] = {}
+    for i, spec in enumerate(PAGES):
+        page = _guarded(spec)
+        if spec.default or (not has_default and i == 0):
+            pages[""] = st.Page(page, title=spec.title, icon=spec.icon, default=True)
+        pages[spec.url_path] = st.Page(page, title=spec.title, icon=spec.icon,
+                                       url_path=spec.url_path)  # fmt: skip
+    return pages
 
 
 def pages_for(roles: set[str]) -> dict[str, list[st.Page]]:

@@ -6,6 +6,14 @@ the attempt come from scenarios.practice, and the attempt is saved with store.sa
 Everything lives in st.session_state under keys starting with "latihan.". Actions run in
 widget callbacks, so a rerun draws the state after the action in one pass.
 
+What the page shows is also kept in the database after every action (store.drafts, kind
+"latihan"): the call in progress with its transcript, dialogue state and APKT form, the exam
+set and its position, the result on screen. A reload, a new tab, another app process or a
+restarted server comes back to it ("Panggilan dilanjutkan"). Two tabs on one call: each save
+names the version it builds on, so the tab that fell behind saves nothing, says so and may
+take the call over; finishing a call saves the attempt and the draft in one transaction, so an
+attempt is never saved twice.
+
 Nothing a user typed is rendered as Markdown or HTML: chat lines and evidence go through
 `st.text`, and any other text built from data goes through `plain()`.
 """
@@ -13,13 +21,15 @@ Nothing a user typed is rendered as Markdown or HTML: chat lines and evidence go
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
 import streamlit as st
 
 from scenarios.generator import rupiah
-from scenarios.models import DIFFICULTIES
+from scenarios.library import load_scenario_text
+from scenarios.models import DIFFICULTIES, Scenario
 from scenarios.practice import (
     EXAM_SIZES,
     MODE_LABELS,
@@ -41,14 +51,25 @@ from scenarios.practice import (
     sub_issue_actions,
     verdict,
 )
+from scenarios.saved import (
+    call_from_data,
+    call_to_data,
+    exam_from_data,
+    exam_to_data,
+    result_from_data,
+)
 from scoring.attempt import MAX_REPLY_CHARS, ScoreResult
 from sop.groups import GROUP_SERVICE, SERVICE_MARK, SERVICE_TITLE
 from sop.models import Sop
-from store import save_attempt
+from store import get_attempt, save_attempt
+from store.content import version_for_attempt
+from store.drafts import DraftConflict
 from store.errors import StoreError
 from views.auth import SESSION_USER, current_user, plain, require_roles
+from views.drafts import GONE, PageDraft, jam
 from views.sop_page import md, open_step
 from views.state import (
+    content,
     database,
     dialogue_rules,
     library,
@@ -75,7 +96,9 @@ K_KIND, K_CASE, K_LEVEL, K_MODE, K_SIZE = (
 K_CHAT = "latihan.chat"
 K_CHAT_NOTICE = "latihan.chat_notice"  # a reply that was refused, shown by the chat
 K_CALL_NO = "latihan.call_no"  # counts the calls of the session; part of the form's keys
+K_FORM_SAVED = "latihan.form_saved"  # the APKT form as last saved (widgets forget it off-page)
 FORM_FIELDS = ("action", "sub_issue_type", "idpel", "email", "keterangan")
+DRAFT = PageDraft("latihan")  # what the page shows, kept in the database
 
 RANDOM, CHOSEN = "acak", "kasus"
 KIND_LABELS = {RANDOM: "Panggilan acak", CHOSEN: "Pilih kasus"}
@@ -169,7 +192,218 @@ def _start_exam_call(exam: dict[str, Any]) -> None:
                       exam_id=exam["set"].exam_id))  # fmt: skip
 
 
+# ---------------------------------------------------------------- kept in the database
+_STATE_KEYS = (K_CALL, K_DONE, K_EXAM, K_OPTIONS, K_CALL_NO, K_FORM_SAVED, K_NOTICE)
+
+
+def _snapshot() -> dict[str, Any]:
+    """The page's state before an action (exam dicts copied: actions change them in place)."""
+    ss = st.session_state
+    out = {k: ss[k] for k in _STATE_KEYS if k in ss}
+    if isinstance(out.get(K_EXAM), dict):
+        out[K_EXAM] = {**out[K_EXAM], "done": list(out[K_EXAM]["done"])}
+    out["form"] = {f: ss.get(_key(f)) for f in FORM_FIELDS}
+    return out
+
+
+def _rollback(before: dict[str, Any]) -> None:
+    ss = st.session_state
+    for key in _STATE_KEYS:
+        if key in before:
+            ss[key] = before[key]
+        else:
+            ss.pop(key, None)
+    for field, value in before["form"].items():
+        if value is None:
+            ss.pop(_key(field), None)
+        else:
+            ss[_key(field)] = value
+
+
+def _draft_data() -> dict[str, Any] | None:
+    """What the page shows, as data for the database (None: the start screen)."""
+    ss = st.session_state
+    pc: PracticeCall | None = ss.get(K_CALL)
+    done, exam = ss.get(K_DONE), ss.get(K_EXAM)
+    if pc is None and done is None and exam is None:
+        return None
+    form = {f: ss.get(_key(f)) for f in FORM_FIELDS} if pc is not None else {}
+    ss[K_FORM_SAVED] = form
+    return {
+        "options": ss.get(K_OPTIONS),
+        "call": call_to_data(pc) if pc is not None else None,
+        "form": form,
+        "done": done["attempt_id"] if done else None,
+        "exam": None if exam is None else {
+            "set": exam_to_data(exam["set"]), "index": exam["index"],
+            "done": [d["attempt_id"] for d in exam["done"]], "finished": exam["finished"],
+        },
+    }  # fmt: skip
+
+
+def _save(session=None) -> bool:
+    """Keep the page's state in the database; False when another tab got there first."""
+    user_id = st.session_state.get(SESSION_USER)
+    if user_id is None:
+        return False
+    return DRAFT.save(user_id, _draft_data(), session=session)
+
+
+def _kept(action):
+    """A callback whose outcome is kept in the database. When another tab saved the call in
+    between, nothing of the action stays here and the page says so instead."""
+
+    @functools.wraps(action)
+    def run(*args: Any, **kwargs: Any) -> None:
+        before = _snapshot()
+        action(*args, **kwargs)
+        if not _save():
+            _rollback(before)
+
+    return run
+
+
+def _on_form() -> None:
+    _save()
+
+
+def _form_from_saved() -> None:
+    """Put the saved APKT form back into widgets that forgot it (another page was open)."""
+    ss = st.session_state
+    for field, value in (ss.get(K_FORM_SAVED) or {}).items():
+        if field in FORM_FIELDS and value is not None and _key(field) not in ss:
+            ss[_key(field)] = value
+
+
+def _sync() -> None:
+    """First draw in this session: pick up what the database holds (a reload, a new tab, a
+    restart). Later draws: notice when another tab moved the work on."""
+    ss = st.session_state
+    user_id = ss.get(SESSION_USER)
+    if user_id is None:
+        return
+    if ss.get(DRAFT.k_loaded):
+        DRAFT.check(user_id)
+        return
+    record = DRAFT.load_once(user_id)
+    if record is not None:
+        _restore(record.data, f"tersimpan {jam(record.updated_at)} WIB")
+
+
+def _restore(data: dict[str, Any], when: str) -> None:
+    """The page as the data describes it (see `_draft_data`), with a notice saying so."""
+    ss = st.session_state
+    for key in (K_CALL, K_DONE, K_EXAM):
+        ss.pop(key, None)
+    _clear_form()
+    ss[K_OPTIONS] = data.get("options")
+    exam = data.get("exam")
+    problems: list[str] = []
+    if exam:
+        done = [r for r in (_record_of(a, problems) for a in exam.get("done") or []) if r]
+        ss[K_EXAM] = {"set": exam_from_data(exam["set"]), "index": int(exam["index"]),
+                      "done": done, "finished": bool(exam.get("finished"))}  # fmt: skip
+    if data.get("done"):
+        record = _record_of(data["done"], problems)
+        if record is not None:
+            ss[K_DONE] = record
+    if data.get("call"):
+        try:
+            scenario = _scenario_at(data["call"]["scenario_id"], data["call"]["scenario_version"])
+            pc = call_from_data(data["call"], scenario=scenario, sop=_sop_of(scenario.case))
+        except (PracticeError, KeyError, TypeError, ValueError) as exc:
+            problems.append(f"panggilan tersimpan tidak dapat dilanjutkan ({exc})")
+        else:
+            _begin(pc)
+            form = {f: v for f, v in (data.get("form") or {}).items() if f in FORM_FIELDS}
+            for field, value in form.items():
+                if value is not None:
+                    ss[_key(field)] = value
+            ss[K_FORM_SAVED] = form
+            exam_now = ss.get(K_EXAM)
+            if pc.mode == "ujian" and exam_now is not None:
+                n = len(exam_now["set"])
+                _notice("info", f"Ujian dilanjutkan: panggilan {exam_now['index'] + 1} dari "
+                                f"{n} ({when}).")  # fmt: skip
+            else:
+                _notice("info", f"Panggilan dilanjutkan ({when}).")
+    if problems:
+        _notice("warning", "; ".join(problems))
+
+
+def _scenario_at(scenario_id: str, version: str) -> Scenario:
+    """The scenario as it was when the call started (a trainer may have saved a newer one)."""
+    current = scenarios().get(scenario_id)
+    if current is not None and current.content_version == version:
+        return current
+    stored = version_for_attempt(database(), scenario_id, version)
+    if stored is not None:
+        try:
+            return load_scenario_text(stored.text, f"{scenario_id}@v{stored.number}",
+                                      sop_library=content().sops)  # fmt: skip
+        except Exception:  # noqa: BLE001 - an old version the current SOP no longer takes
+            pass
+    if current is None:
+        raise PracticeError(f"skenario '{scenario_id}' tidak ada lagi")
+    return current
+
+
+def _record_of(attempt_id: Any, problems: list[str]) -> dict[str, Any] | None:
+    """A saved attempt as the result screens show it: {pc, result, attempt_id, apkt}."""
+    user = current_user()
+    attempt = None
+    if user is not None and isinstance(attempt_id, int):
+        attempt = get_attempt(database(), attempt_id, requester=user.requester)
+    if attempt is None:
+        problems.append(f"percobaan {attempt_id} tidak ditemukan")
+        return None
+    try:
+        scenario = _scenario_at(attempt.scenario_id, attempt.scenario_version)
+        turns = [t.model_dump() if hasattr(t, "model_dump") else dict(t)
+                 for t in attempt.transcript]  # fmt: skip
+        pc = call_from_data({"seed": attempt.seed, "transcript": turns, "mode": attempt.mode,
+                             "exam_id": attempt.exam_id, "state": {"ended": True},
+                             "started_at": attempt.started_at},
+                            scenario=scenario, sop=_sop_of(scenario.case))  # fmt: skip
+    except PracticeError as exc:
+        problems.append(f"percobaan {attempt_id}: {exc}")
+        return None
+    return {"pc": pc, "result": result_from_data(attempt.result), "attempt_id": attempt.id,
+            "apkt": dict(attempt.apkt)}  # fmt: skip
+
+
+def _on_take_over() -> None:
+    """This tab continues the work where the other tab left it."""
+    user_id = st.session_state.get(SESSION_USER)
+    if user_id is None:
+        return
+    record = DRAFT.take_over(user_id)
+    if record is None:
+        for key in (K_CALL, K_DONE, K_EXAM):
+            st.session_state.pop(key, None)
+        _clear_form()
+        return
+    _restore(record.data, f"tersimpan {jam(record.updated_at)} WIB")
+
+
+def _behind_screen() -> None:
+    st.title("Latihan")
+    if DRAFT.behind() == GONE:
+        st.warning("Panggilan ini sudah diselesaikan atau dibatalkan di tab atau perangkat "
+                   "lain. Tab ini tidak menyimpan apa pun darinya.",
+                   icon=":material/tab_close:")  # fmt: skip
+        label = "Muat keadaan terbaru"
+    else:
+        st.warning("Panggilan ini sedang dilanjutkan di tab atau perangkat lain. Tab ini tidak "
+                   "menyimpan apa pun sampai Anda melanjutkannya di sini.",
+                   icon=":material/tab_duplicate:")  # fmt: skip
+        label = "Lanjutkan di tab ini"
+    st.button(label, on_click=_on_take_over, key="latihan-ambil-alih", type="primary",
+              icon=":material/sync:")  # fmt: skip
+
+
 # ---------------------------------------------------------------- callbacks
+@_kept
 def _on_start() -> None:
     ss = st.session_state
     case_id = ss.get(K_CASE) if ss.get(K_KIND) == CHOSEN else None
@@ -192,10 +426,13 @@ def _on_start() -> None:
     ss[K_EXAM] = exam
 
 
+@_kept
 def _on_chat() -> None:
     text = st.session_state.get(K_CHAT)
     pc: PracticeCall | None = st.session_state.get(K_CALL)
     if pc is None or text is None:
+        return
+    if current_user() is None:  # signed out meanwhile (another tab, expiry): nothing is kept
         return
     try:
         st.session_state[K_CALL] = add_reply(pc, text, rules=dialogue_rules())
@@ -222,13 +459,25 @@ def _on_submit() -> None:
         return
     done = finish_call(pc, check.apkt, scorer=scorer(), trainee_id=user.id,
                        rubric_version=rubric_version(pc.sop.id))
-    try:
-        attempt_id = save_attempt(database(), attempt=done.attempt)
-    except StoreError as exc:
+    before = _snapshot()
+    try:  # the attempt and the page's next state in one transaction: saved once, or not at all
+        with database().transaction() as s:
+            attempt_id = save_attempt(s, attempt=done.attempt)
+            _after_finish(pc, {"pc": pc, "result": done.result, "attempt_id": attempt_id,
+                               "apkt": check.apkt})  # fmt: skip
+            _save(session=s)
+    except DraftConflict:
+        _rollback(before)
+    except (StoreError, PracticeError) as exc:
+        _rollback(before)
         ss[K_ERRORS] = {}
-        _notice("error", f"Percobaan tidak tersimpan: {exc.field}: {exc.message}")
-        return
-    record = {"pc": pc, "result": done.result, "attempt_id": attempt_id, "apkt": check.apkt}
+        message = f"{exc.field}: {exc.message}" if isinstance(exc, StoreError) else str(exc)
+        _notice("error", f"Percobaan tidak tersimpan: {message}")
+
+
+def _after_finish(pc: PracticeCall, record: dict[str, Any]) -> None:
+    """The page after a saved call: the next call of an exam, the exam's end, or the result."""
+    ss = st.session_state
     ss.pop(K_CALL, None)
     _clear_form()
     exam = ss.get(K_EXAM)
@@ -246,6 +495,7 @@ def _on_submit() -> None:
     ss[K_DONE] = record
 
 
+@_kept
 def _on_retry() -> None:
     done = st.session_state.get(K_DONE)
     if done is None:
@@ -254,17 +504,20 @@ def _on_retry() -> None:
     _begin(start_call(old.scenario, old.seed, sop=old.sop))
 
 
+@_kept
 def _on_new() -> None:
     options = st.session_state.get(K_OPTIONS) or {}
     _start_practice(options.get("case"), options.get("difficulty"))
 
 
+@_kept
 def _on_back() -> None:
     for key in (K_CALL, K_DONE, K_EXAM):
         st.session_state.pop(key, None)
     _clear_form()
 
 
+@_kept
 def _on_stop_exam() -> None:
     exam = st.session_state.get(K_EXAM)
     st.session_state.pop(K_CALL, None)
@@ -278,8 +531,14 @@ def _take_request() -> None:
     request = st.session_state.pop(K_REQUEST, None)
     if not request:
         return
-    st.session_state.pop(K_EXAM, None)
-    _start_practice(request.get("case"), None)
+
+    @_kept
+    def start() -> None:
+        st.session_state.pop(K_EXAM, None)
+        st.session_state.pop(K_NOTICE, None)  # a call picked up just now is replaced
+        _start_practice(request.get("case"), None)
+
+    start()
 
 
 # ---------------------------------------------------------------- the page
@@ -293,6 +552,10 @@ def _check_access() -> None:
 
 def render() -> None:
     _check_access()
+    _sync()
+    if DRAFT.behind():
+        _behind_screen()
+        return
     _take_request()
     st.html(CSS)
     notice = st.session_state.pop(K_NOTICE, None)
@@ -418,6 +681,8 @@ def _panel_markdown(pc: PracticeCall) -> str:
 def _chat() -> None:
     """The conversation. A fragment: in the browser a chat reply reruns only this part (the
     data panel and the form do not change); it reads the call from the session each time."""
+    if st.session_state.get(SESSION_USER) is None or DRAFT.behind():
+        st.rerun()  # signed out, or another tab took the call: the whole page says so
     pc: PracticeCall | None = st.session_state.get(K_CALL)
     if pc is None:
         return
@@ -455,28 +720,33 @@ def _apkt_form(pc: PracticeCall) -> None:
     errors: dict[str, str] = st.session_state.get(K_ERRORS) or {}
     actions = {a.id: a.label for a in sop.apkt_actions}
     subs = {s.id: s.label for s in sop.sub_issue_types}
+    _form_from_saved()
     with st.container(border=True, key="latihan-apkt"):
         st.markdown("**:material/assignment: Formulir APKT**")
         action = st.selectbox("Tindakan", list(actions), format_func=actions.get, index=None,
-                              placeholder="Pilih tindakan APKT", key=_key("action"))  # fmt: skip
+                              placeholder="Pilih tindakan APKT", key=_key("action"),
+                              on_change=_on_form)  # fmt: skip
         _field_error(errors, "action")
-        with st.form("latihan-apkt-form", border=False, enter_to_submit=False):
-            if action in sub_issue_actions(sop):
-                st.selectbox("Sub Issue Type", list(subs), format_func=subs.get, index=None,
-                             placeholder="Pilih Sub Issue Type",
-                             key=_key("sub_issue_type"))  # fmt: skip
-                _field_error(errors, "sub_issue_type")
-            st.text_input("IDPEL", key=_key("idpel"), max_chars=40, placeholder="12 digit")
-            _field_error(errors, "idpel")
-            st.text_input("Email", key=_key("email"), max_chars=254,
-                          placeholder="nama@contoh.co.id (jika ada)")  # fmt: skip
-            _field_error(errors, "email")
-            st.text_area("Keterangan", key=_key("keterangan"), max_chars=2000, height=90,
-                         placeholder="Ringkas permasalahan pelanggan")  # fmt: skip
-            _field_error(errors, "keterangan")
-            st.form_submit_button("Simpan APKT & akhiri panggilan", type="primary",
-                                  on_click=_on_submit,
-                                  icon=":material/task_alt:", key="latihan-simpan")  # fmt: skip
+        if action in sub_issue_actions(sop):
+            st.selectbox("Sub Issue Type", list(subs), format_func=subs.get, index=None,
+                         placeholder="Pilih Sub Issue Type", key=_key("sub_issue_type"),
+                         on_change=_on_form)  # fmt: skip
+            _field_error(errors, "sub_issue_type")
+        # every field is kept in the database when it changes (Enter or leaving the field)
+        st.text_input("IDPEL", key=_key("idpel"), max_chars=40, placeholder="12 digit",
+                      on_change=_on_form)  # fmt: skip
+        _field_error(errors, "idpel")
+        st.text_input("Email", key=_key("email"), max_chars=254,
+                      placeholder="nama@contoh.co.id (jika ada)", on_change=_on_form)  # fmt: skip
+        _field_error(errors, "email")
+        st.text_area("Keterangan", key=_key("keterangan"), max_chars=2000, height=90,
+                     placeholder="Ringkas permasalahan pelanggan", on_change=_on_form)  # fmt: skip
+        _field_error(errors, "keterangan")
+        st.button("Simpan APKT & akhiri panggilan", type="primary", on_click=_on_submit,
+                  icon=":material/task_alt:", key="latihan-simpan")  # fmt: skip
+        saved = DRAFT.saved_at()
+        if saved is not None:
+            st.caption(f"Draf tersimpan {jam(saved)} WIB")
         if errors:
             st.error("Periksa isian formulir APKT yang ditandai.", icon=":material/error:")
 

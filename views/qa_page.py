@@ -4,6 +4,10 @@ calibration), dashboards, rescoring and exports.
 The page only draws; the figures and every change come from store.dashboard, store.reviews and
 store.export, which the command line uses too. Sections are drawn one at a time (only the one
 chosen runs its queries); the dashboards are cached for a short time.
+
+The attempt open for review is in the address (`/qa?attempt=12`: a link a colleague can open,
+after signing in if needed, still only with the QA role) and kept in the database (store.drafts,
+kind "qa"), so a reload, a new tab or a restart opens it again.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from store.dashboard import QaFilter, QaRow, count_qa_attempts, filter_choices, 
 from store.users import UserRecord
 from views import qa_dashboard, qa_review, qa_tools
 from views.auth import require_roles
+from views.drafts import PageDraft
 from views.qa_common import K_ATTEMPT, K_SECTION, WIB, case_title
 from views.state import database
 
@@ -26,6 +31,9 @@ ANY = "Semua"
 RESULTS = {ANY: None, "Lulus": True, "Tidak lulus": False}
 MODES = {ANY: None, "Latihan": "latihan", "Ujian": "ujian"}
 REVIEWED = {ANY: None, "Sudah ditinjau": True, "Belum ditinjau": False}
+DRAFT = PageDraft("qa")  # the attempt open for review
+K_ARRIVED = "qa-arrived"  # the address and the saved attempt were read (once per session)
+PARAM = "attempt"  # /qa?attempt=12
 
 
 def waktu(at: dt.datetime) -> str:
@@ -51,8 +59,40 @@ def attempt_rows(attempts: list[QaRow]) -> list[dict]:
     ]
 
 
+def _arrive(user: UserRecord) -> None:
+    """First draw in this session: the attempt named in the address, else the one open last."""
+    ss = st.session_state
+    if ss.get(K_ARRIVED):
+        return
+    ss[K_ARRIVED] = True
+    saved = DRAFT.load_once(user.id)
+    if saved is not None:
+        ss["qa-remembered"] = saved.data.get(PARAM)
+    asked = str(st.query_params.get(PARAM, "")).strip()
+    if asked.isdigit() and len(asked) < 12:
+        ss[K_ATTEMPT] = int(asked)
+        ss[K_SECTION] = SECTIONS[0]
+    elif saved is not None and isinstance(saved.data.get(PARAM), int):
+        ss[K_ATTEMPT] = saved.data[PARAM]
+        ss[K_SECTION] = SECTIONS[0]
+
+
+def _remember(user: UserRecord, attempt_id: int | None) -> None:
+    """The open attempt into the address and the database (when it changed)."""
+    if attempt_id is None:
+        if PARAM in st.query_params:
+            del st.query_params[PARAM]
+    elif st.query_params.get(PARAM) != str(attempt_id):
+        st.query_params[PARAM] = str(attempt_id)
+    ss = st.session_state
+    if ss.get("qa-remembered") != attempt_id:
+        ss["qa-remembered"] = attempt_id
+        DRAFT.save(user.id, None if attempt_id is None else {PARAM: attempt_id}, force=True)
+
+
 def render() -> None:
     user = require_roles(ALLOWED)
+    _arrive(user)
     st.title("QA: percobaan peserta")
     qa_review.show_notice()
     db = database()
@@ -136,5 +176,6 @@ def attempts_section(user: UserRecord, where: QaFilter) -> None:
         "Buka percobaan untuk ditinjau", options, key=K_ATTEMPT,
         format_func=lambda i: "Pilih percobaan…" if i is None else labels.get(i, f"#{i}"),
     )
+    _remember(user, picked)
     if picked is not None:
         qa_review.attempt_panel(user, picked, on_change=qa_dashboard.clear_cache)

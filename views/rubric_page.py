@@ -18,6 +18,7 @@ from typing import Any
 import streamlit as st
 
 from scenarios.authoring import lines_of, load_rt, set_values, text_of, to_plain, translate
+from scoring.acts import ACT_LABELS, POLARITY_LABELS, ActReader
 from sop.groups import SERVICE_MARK, SERVICE_TITLE, note_body
 from sop.models import SERVICE_CRITERIA, Sop
 from sop.yamlfile import ContentError, Problem
@@ -30,7 +31,8 @@ from store.content import (
 )
 from store.errors import StoreError
 from store.users import UserRecord
-from views.auth import plain
+from views.auth import SESSION_USER, plain
+from views.drafts import PageDraft, jam
 from views.scenario_editor import flash, render_history, snapshot
 from views.sop_page import md
 from views.state import database
@@ -68,6 +70,39 @@ def _set(path: tuple, value: Any) -> None:
     except ContentError:
         return
     ss.pop(K_PROBLEMS, None)
+    _keep()
+
+
+# The draft is kept in the database (store.drafts, kind "rubrik", one per SOP) after every
+# change, and comes back on the first draw of a session (a reload, a new tab, a restart).
+def _draft(sop_id: str) -> PageDraft:
+    return PageDraft("rubrik", sop_id)
+
+
+def _keep(*, drop: bool = False) -> None:
+    ss = st.session_state
+    user_id, sop_id = ss.get(SESSION_USER), ss.get(K_FOR)
+    if user_id is None or not sop_id:
+        return
+    data = None if drop else {"text": ss[K_TEXT], "base": ss.get(K_BASE)}
+    _draft(sop_id).save(user_id, data, force=True)
+
+
+def _restore(sop_id: str) -> bool:
+    """The SOP's draft from the database, once per session; True when there was one."""
+    ss = st.session_state
+    user_id = ss.get(SESSION_USER)
+    if user_id is None:
+        return False
+    record = _draft(sop_id).load_once(user_id)
+    if record is None or not isinstance(record.data.get("text"), str):
+        return False
+    ss[K_TEXT], ss[K_BASE], ss[K_FOR] = record.data["text"], record.data.get("base"), sop_id
+    for key in [k for k in ss if str(k).startswith(W)] + [K_CONFLICT, K_PROBLEMS]:
+        ss.pop(key, None)
+    st.info(f"Draf rubrik dipulihkan (tersimpan {jam(record.updated_at)} WIB).",
+            icon=":material/restore:")
+    return True
 
 
 def _on_number(key: str, path: tuple) -> None:
@@ -115,12 +150,14 @@ def _on_save(user_id: int) -> None:
         return
     ss[K_BASE] = v.number
     ss[K_REASON] = ""
+    _keep(drop=True)  # saved as a version: nothing left to keep
     flash("success", f"Rubrik disimpan sebagai versi {v.number} ({v.item_id}@r{v.number}); "
                      "penilaian berikutnya memakai versi ini.")
 
 
 def _on_reload() -> None:
     _load(st.session_state[K_FOR])
+    _keep(drop=True)
     flash("info", "Versi terbaru dimuat; perubahan Anda sebelumnya diganti.")
 
 
@@ -140,7 +177,7 @@ def render_rubrics(user: UserRecord) -> None:
     if ss.get(K_SOP) not in sop_ids:
         ss[K_SOP] = sop_ids[0]
     sop_id = st.selectbox("SOP", sop_ids, key=K_SOP) if len(sop_ids) > 1 else sop_ids[0]
-    if ss.get(K_FOR) != sop_id or K_TEXT not in ss:
+    if (ss.get(K_FOR) != sop_id or K_TEXT not in ss) and not _restore(sop_id):
         _load(sop_id)
     text = ss[K_TEXT]
     problems: list[Problem] = []
@@ -173,6 +210,7 @@ def render_rubrics(user: UserRecord) -> None:
         _case_form(data, cases[i], i, problems)
         _service_form(data, problems)
         _assumptions_form(data, problems)
+        _phrasings_form(data, problems, sop)
     with right:
         if problems:
             st.error(f"{len(problems)} masalah; perbaiki dulu sebelum menyimpan.",
@@ -182,6 +220,9 @@ def render_rubrics(user: UserRecord) -> None:
         else:
             st.success("SOP dan rubrik valid.", icon=":material/check_circle:")
         _save_box(user, ok=sop is not None)
+        saved = _draft(sop_id).saved_at()
+        if saved is not None:
+            st.caption(f"Draf tersimpan {jam(saved)} WIB · belum menjadi versi baru")
         with st.expander("Riwayat versi SOP dan rubrik"):
             render_history("sop", sop_id, user, key=f"rb-h-{sop_id}",
                            on_restored=lambda v: _load(v.item_id))
@@ -247,13 +288,6 @@ def _case_form(data: dict, case: dict, i: int, problems: list[Problem]) -> None:
             ss.setdefault(k, bool(rc.get("critical")))
             c2.checkbox("Kritis (gagal = tidak lulus)", key=k, on_change=_on_critical,
                         args=(k, (*path, "critical")))
-            k = p + f"{cid}.cues"
-            default_cues = (defs.get(cid) or {}).get("cues") if isinstance(defs.get(cid),
-                                                                           dict) else None
-            ss.setdefault(k, text_of(rc.get("cues") or []))
-            st.text_area("Cue (satu per baris; kosong = cue bawaan kriteria)", key=k,
-                         height=68, on_change=_on_lines, args=(k, (*path, "cues")),
-                         help="Bawaan: " + ", ".join(default_cues or ["-"]))
             _errors(problems, f"{at}.rubric.criteria.{cid}")
     service = _service_weights(data, exclude=set(criteria))
     if service:
@@ -351,6 +385,45 @@ def _assumptions_form(data: dict, problems: list[Problem]) -> None:
             st.multiselect("Berlaku untuk kasus", case_ids, key=k, on_change=_on_multi,
                            args=(k, (*base, "cases")))
             _errors(problems, f"assumptions[{j}]")
+
+
+def _phrasings_form(data: dict, problems: list[Problem], sop: Sop | None) -> None:
+    """The phrasings the act reader knows (`acts.phrases`), one per line, and a box to try a
+    reply against the draft: a trainer adds a phrasing without code."""
+    ss = st.session_state
+    acts = data.get("acts") if isinstance(data.get("acts"), dict) else {}
+    phrases = acts.get("phrases") if isinstance(acts.get("phrases"), dict) else {}
+    if not phrases:
+        return
+    with st.expander("Frasa tindakan: cara balasan CSO dibaca"):
+        st.caption("Satu frasa per baris: kata berurutan; \"a|b\" salah satu kata; \"...\" boleh "
+                   "diselingi hingga lima kata; \"(kata satu|kata dua)\" salah satu frasa. "
+                   "Penilai dan pelanggan simulasi membaca balasan dengan frasa ini.")
+        names = sorted(phrases)
+        k_act = W + "acts.act"
+        if ss.get(k_act) not in names:
+            ss[k_act] = names[0]
+        act = st.selectbox("Tindakan", names, key=k_act,
+                           format_func=lambda a: f"{a} — {ACT_LABELS.get(a, a)}")
+        values = phrases.get(act) if isinstance(phrases.get(act), dict) else {}
+        for value, lines in values.items():
+            k = f"{W}acts.{act}.{value}"
+            ss.setdefault(k, text_of(lines if isinstance(lines, list) else []))
+            label = "Frasa" if value == "-" else f"Frasa · {value}"
+            st.text_area(label, key=k, height=150, on_change=_on_lines,
+                         args=(k, ("acts", "phrases", act, value)),
+                         kwargs={"empty_is_none": False})
+            _errors(problems, f"acts.phrases.{act}.{value}")
+        k = W + "acts.try"
+        st.text_input("Coba balasan", key=k, placeholder="mis. sy cek dulu ya kak")
+        sample = (ss.get(k) or "").strip()
+        if sample and sop is not None and sop.acts is not None:
+            read = ActReader(sop).read(sample)
+            if not read:
+                st.caption("Tidak ada tindakan yang terbaca.")
+            for a in read:
+                slots = ", ".join(f"{n}={v}" for n, v in a.slots if n != "if")
+                st.text(f"{a.act} [{POLARITY_LABELS[a.polarity]}] {slots} · \"{a.evidence}\"")
 
 
 def _save_box(user: UserRecord, *, ok: bool) -> None:

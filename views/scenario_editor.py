@@ -8,6 +8,9 @@ layout stay); the YAML view replaces it. Every run checks the draft with the sam
 store.content, which refuses a save based on an older version (EditConflict): the draft then
 stays on screen with the message, a diff against the newer version and the choice to reload.
 
+The draft is also kept in the database (store.drafts, kind "skenario") after every change, so a
+reload, a new tab or a restart brings the editor back with it ("Draf tersimpan 16:23 WIB").
+
 Nothing typed is rendered as Markdown: messages go through `plain()`, texts through st.text or
 st.code.
 """
@@ -54,7 +57,8 @@ from store.content import (
 )
 from store.errors import StoreError
 from store.users import UserRecord
-from views.auth import plain
+from views.auth import SESSION_USER, plain
+from views.drafts import PageDraft, jam
 from views.state import database
 
 P = "sk."  # every key of this page starts with it
@@ -69,6 +73,7 @@ K_SAVE_PROBLEMS = P + "save_problems"
 K_SEED = P + "seed"
 K_REPLIES = P + "replies"
 F = P + "f."  # form widget keys: F + field name
+DRAFT = PageDraft("skenario")  # the editor's draft, kept in the database
 
 YES_NO = {True: "Ya", False: "Tidak"}
 
@@ -99,6 +104,44 @@ def open_draft(text: str, *, item: str | None, base: int | None) -> None:
     for key in (K_CONFLICT, K_SAVE_PROBLEMS, K_REASON):
         ss.pop(key, None)
     sync_widgets(text)
+    keep_draft()
+
+
+def keep_draft() -> None:
+    """Keep the editor's draft in the database (the last tab that changed it wins)."""
+    ss = st.session_state
+    user_id = ss.get(SESSION_USER)
+    if user_id is None or K_TEXT not in ss:
+        return
+    DRAFT.save(user_id, {"text": ss[K_TEXT], "item": ss.get(K_OPEN), "base": ss.get(K_BASE)},
+               force=True)  # fmt: skip
+
+
+def restore_draft() -> bool:
+    """On the first draw in a session: the draft the database holds, back in the editor.
+    True when there was one that is not saved as a version yet."""
+    ss = st.session_state
+    user_id = ss.get(SESSION_USER)
+    if user_id is None:
+        return False
+    record = DRAFT.load_once(user_id)
+    if record is None or K_TEXT in ss or not isinstance(record.data.get("text"), str):
+        return False
+    data = record.data
+    ss[K_TEXT] = ss[K_YAML] = data["text"]
+    ss[K_OPEN], ss[K_BASE] = data.get("item"), data.get("base")
+    sync_widgets(data["text"])
+    unsaved = _unsaved(data["text"], data.get("item"), data.get("base"))
+    if unsaved:
+        flash("info", f"Draf skenario dipulihkan (tersimpan {jam(record.updated_at)} WIB).")
+    return unsaved
+
+
+def _unsaved(text: str, item: str | None, base: int | None) -> bool:
+    if not item or base is None:
+        return True
+    saved = get_version(database(), "scenario", item, base)
+    return saved is None or saved.text != text
 
 
 def open_scenario(scenario_id: str) -> None:
@@ -181,6 +224,7 @@ def _apply(changes: dict[tuple, Any]) -> None:
     ss[K_TEXT] = new
     ss[K_YAML] = new
     ss.pop(K_SAVE_PROBLEMS, None)
+    keep_draft()
 
 
 def _on_field(name: str) -> None:
@@ -219,6 +263,7 @@ def _on_yaml() -> None:
     ss[K_TEXT] = ss.get(K_YAML, "")
     ss.pop(K_SAVE_PROBLEMS, None)
     sync_widgets(ss[K_TEXT])
+    keep_draft()
 
 
 def _on_remove_unused(names: list[str]) -> None:
@@ -245,6 +290,7 @@ def _on_save(user_id: int) -> None:
     ss[K_OPEN], ss[K_BASE] = v.item_id, v.number
     ss.pop(K_CONFLICT, None)
     ss[K_REASON] = ""
+    keep_draft()
     what = "dibuat" if v.number == 1 else "disimpan"
     flash("success", f"Skenario {v.item_id} {what} sebagai versi {v.number}.")
 
@@ -260,6 +306,7 @@ def _on_overwrite(number: int) -> None:
     """Keep my text and save it on top of the newer version (an explicit choice)."""
     st.session_state[K_BASE] = number
     st.session_state.pop(K_CONFLICT, None)
+    keep_draft()
 
 
 # ---------------------------------------------------------------- drawing
@@ -476,6 +523,11 @@ def _save_box(draft: Draft, user: UserRecord) -> None:
         st.button("Simpan versi baru", type="primary", key=P + "save", on_click=_on_save,
                   args=(user.id,), disabled=not draft.ok or bool(conflict),
                   icon=":material/save:")
+        saved = DRAFT.saved_at()
+        if saved is not None:
+            unsaved = _unsaved(ss[K_TEXT], ss.get(K_OPEN), ss.get(K_BASE))
+            st.caption(f"Draf tersimpan {jam(saved)} WIB" + (
+                " · belum menjadi versi baru" if unsaved else " · sama dengan versi tersimpan"))
         for message in ss.get(K_SAVE_PROBLEMS) or []:
             st.error(plain(message), icon=":material/error:")
 
@@ -583,5 +635,5 @@ def render_history(kind: str, item_id: str, user: UserRecord, *, key: str,
             st.rerun()
 
 
-__all__ = ["open_duplicate", "open_new", "open_scenario", "render_editor", "render_history",
-           "save_sop"]
+__all__ = ["keep_draft", "open_duplicate", "open_new", "open_scenario", "render_editor",
+           "render_history", "restore_draft", "save_sop"]

@@ -3,6 +3,8 @@ history of a scenario, SOP coverage, and rubrics and training assumptions (views
 
 Everything is read from and saved to the database through store.content (scenarios and SOPs
 as immutable versions); the page only draws. Keys in st.session_state start with "sk.".
+The part shown is in the address (`/skenario?bagian=editor`), so a reload or a link opens it;
+the editor's draft is kept in the database (views.scenario_editor).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from views.scenario_editor import (
     open_scenario,
     render_editor,
     render_history,
+    restore_draft,
     show_flash,
     snapshot,
 )
@@ -41,6 +44,9 @@ from views.state import database
 
 ALLOWED = frozenset({"trainer"})
 VIEWS = ("Daftar", "Editor", "Riwayat", "Cakupan SOP", "Rubrik & asumsi", "Impor/ekspor")
+SLUGS = dict(zip(VIEWS, ("daftar", "editor", "riwayat", "cakupan", "rubrik", "impor"),
+                 strict=True))  # ?bagian=... in the address
+K_ARRIVED = P + "arrived"  # the address and the saved draft were read (once per session)
 K_VIEW = P + "view"
 K_PICK = P + "pick"
 K_NEW_CASE = P + "new_case"
@@ -51,12 +57,30 @@ def _go(view: str) -> None:
     st.session_state[K_VIEW] = view
 
 
+def _arrive() -> None:
+    """First draw in this session: the part named in the address, the editor's saved draft."""
+    ss = st.session_state
+    if ss.get(K_ARRIVED):
+        return
+    ss[K_ARRIVED] = True
+    unsaved = restore_draft()
+    by_slug = {v: k for k, v in SLUGS.items()}
+    asked = by_slug.get(str(st.query_params.get("bagian", "")).lower())
+    if asked:
+        ss[K_VIEW] = asked
+    elif unsaved:
+        ss[K_VIEW] = "Editor"
+
+
 def render() -> None:
     user = require_roles(ALLOWED)
+    _arrive()
     st.title("Skenario latihan")
     show_flash()
     st.session_state.setdefault(K_VIEW, VIEWS[0])
     view = st.radio("Bagian", VIEWS, key=K_VIEW, horizontal=True, label_visibility="collapsed")
+    if st.query_params.get("bagian") != SLUGS[view]:
+        st.query_params["bagian"] = SLUGS[view]
     if view == "Daftar":
         _list(user)
     elif view == "Editor":

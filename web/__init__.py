@@ -1,0 +1,1 @@
+"""HTTP routes the app serves beside Streamlit's own (through st.App, see serve.py)."""
