@@ -52,13 +52,16 @@ def given(page, pattern: str) -> str:
 
 def submit_forward(page, idpel: str, email: str) -> None:
     choose(page, "latihan.apkt.action.", "Teruskan ke Unit PLN via APKT")
-    widget(page, "latihan.apkt.idpel.").locator("input").fill(idpel)
-    widget(page, "latihan.apkt.email.").locator("input").fill(email)
+    for field, value in (("idpel", idpel), ("email", email)):
+        box = widget(page, f"latihan.apkt.{field}.").locator("input")
+        box.fill(value)
+        box.press("Enter")  # each field is kept when it is left: one rerun at a time
+        wait_idle(page)
     widget(page, "latihan.apkt.keterangan.").locator("textarea").fill(
         "Pelanggan tetap minta Invoice bulanan via email.")
     page.get_by_role("button", name="Simpan APKT & akhiri panggilan").click()
     wait_idle(page)
-    expect(page.get_by_role("heading", name="Hasil panggilan")).to_be_visible()
+    expect(page.get_by_role("heading", name="Hasil panggilan")).to_be_visible(timeout=30_000)
 
 
 def criterion(page, cid: str) -> str:
