@@ -1325,6 +1325,13 @@ class ActReader:
             # shouting: capitals with exclamation marks (capitals alone are a writing style)
             add("unprofessional", SAID, 0, len(t.words) - 1, kind="rude")
 
+    def channel_named(self, text: str) -> str | None:
+        """The words around the first channel named in a reply, offered or not (feedback can
+        then say "named, not offered")."""
+        t = self.cut(text)
+        hits = self.channels.find(t)
+        return t.quote(hits[0][0], hits[0][1], 6) if hits else None
+
     def languages(self, text: str) -> set[str]:
         """Other languages a text uses ("english", "regional"), by at least two of its words."""
         words = [w.lower() for w in WORD.findall(text)]

@@ -246,13 +246,14 @@ class Scorer:
         if offers:
             return True, 0, _quote(*offers[0])
         return False, 0, "PLN Mobile atau website www.pln.co.id tidak diinformasikan" + (
-            _mention_note(r))
+            _mention_note(r, compiled.reader))
 
     def _website_offered_first(self, crit, compiled, r: Reading):
         offers = r.said("offer_channel", channel="website")
         forwards = r.said("announce_forward")
         if not offers:
-            return False, 0, "website www.pln.co.id tidak ditawarkan" + _mention_note(r)
+            return False, 0, "website www.pln.co.id tidak ditawarkan" + _mention_note(
+                r, compiled.reader)
         oi, offer = offers[0]
         if forwards:
             fi, fwd = forwards[0]
@@ -450,12 +451,16 @@ def _spoken(line: str) -> str:
     return re.sub(r"(?<=[\w.@_-])\s+(?=[\w.@_-]*[@._-])|(?<=[@._-])\s+", "", text)
 
 
-def _mention_note(r: Reading) -> str:
+def _mention_note(r: Reading, reader: ActReader) -> str:
     named = r.mentioned("offer_channel")
     if named:
         i, a = named[0]
         how = {"denied": "disangkal", "asked": "hanya ditanyakan"}.get(a.polarity, "bersyarat")
         return f" (kanal {how}, bukan ditawarkan: {_quote(i, a)})"
+    for i, reply in enumerate(r.attempt.replies):
+        quote = reader.channel_named(reply)
+        if quote:  # "krn website sedang gangguan": named as a reason, not offered
+            return f' (hanya disebut, bukan ditawarkan: balasan {i + 1}: "{quote}")'
     return ""
 
 

@@ -58,7 +58,8 @@ def test_website_named_in_an_excuse_is_not_offering_it():
     r = attempt("invoice.email.tetap",
                 [OPEN, "krn website www.pln.co.id sedang gangguan, langsung sy teruskan", CLOSE],
                 "forward_unit")
-    assert not crit(r, "website_offered_first").ok
+    c = crit(r, "website_offered_first")
+    assert not c.ok and "hanya disebut, bukan ditawarkan" in c.evidence
     assert "website_offered_first" in r.critical_failed
     assert not r.passed
 
