@@ -38,6 +38,13 @@ def start_tetap_call(page, url: str) -> None:
     expect(page.locator(CUSTOMER_LINES)).to_have_count(1)
 
 
+def call_with_data(page, url: str) -> tuple[str, str]:
+    """Start the call, greet and ask for the data: (IDPEL, e-mail) as the customer gave them."""
+    start_tetap_call(page, url)
+    say(page, GREETING)
+    return given(page, r"\b\d{12}\b"), given(page, r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
 def last_customer_line(page) -> str:
     return page.locator(CUSTOMER_LINES).last.inner_text()
 
@@ -70,10 +77,7 @@ def criterion(page, cid: str) -> str:
 
 def test_the_correct_tetap_call_passes(browser_page, server_url):
     page = browser_page
-    start_tetap_call(page, server_url)
-    say(page, GREETING)
-    idpel = given(page, r"\b\d{12}\b")
-    email = given(page, r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+    idpel, email = call_with_data(page, server_url)
     say(page, OFFER)
     assert re.search(r"email|Invoice", last_customer_line(page), re.I)  # still insists
     say(page, FORWARD)
@@ -90,10 +94,7 @@ def test_the_correct_tetap_call_passes(browser_page, server_url):
 ])
 def test_forwarding_without_offering_the_website_fails(browser_page, server_url, middle, name):
     page = browser_page
-    start_tetap_call(page, server_url)
-    say(page, GREETING)
-    idpel = given(page, r"\b\d{12}\b")
-    email = given(page, r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+    idpel, email = call_with_data(page, server_url)
     say(page, middle)
     # the customer was offered nothing, so says nothing about the website
     assert "website" not in last_customer_line(page).lower()
@@ -107,10 +108,7 @@ def test_forwarding_without_offering_the_website_fails(browser_page, server_url,
 
 def test_a_rude_call_fails_and_the_customer_complains(browser_page, server_url):
     page = browser_page
-    start_tetap_call(page, server_url)
-    say(page, GREETING)
-    idpel = given(page, r"\b\d{12}\b")
-    email = given(page, r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+    idpel, email = call_with_data(page, server_url)
     say(page, OFFER)
     say(page, RUDE[0])
     complaint = last_customer_line(page)
