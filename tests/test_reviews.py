@@ -378,7 +378,7 @@ def test_an_override_keeps_counting_after_rescoring(setup):
     now = after.criterion(crit.id)
     assert now.ok is (not crit.ok) and now.overridden and now.max == 20
     assert now.points == (20 if now.ok else 0)  # the QA verdict, on the new rubric's scale
-    assert after.adjusted.max_score == 100
+    assert after.adjusted.max_score == 125  # 100 for the SOP criteria, 25 for the service standard
 
 
 def test_only_qa_may_rescore(setup):
