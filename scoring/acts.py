@@ -325,6 +325,7 @@ CONSEQUENCE = frozenset({"bisa", "dapat", "silakan", "maka", "nanti", "langsung"
                          "tinggal", "harus", "wajib", "akan", "boleh", "mohon", "sistem",
                          "kemudian", "baru"})
 
+REGISTERING = frozenset({"daftar", "mendaftar", "registrasi", "register", "signup"})
 # After "kalau belum/sudah", these continue the condition ("kalau belum punya akun").
 ELLIPSIS_OK = frozenset({"punya", "memiliki", "ada", "pernah", "terdaftar", "daftar", "bisa",
                          "berhasil", "login", "masuk", "menerima", "dapat", "mendaftar",
@@ -572,6 +573,9 @@ class ActReader:
                     continue
                 if x in account:
                     has_account = True
+                    if x in REGISTERING and not {"sudah", "udah", "pernah", "belum"} & set(
+                            words[i + 1: j]):
+                        has_neg = True  # "bila mendaftar, ...": registering, so no account yet
                     end = j
                     done_account = True
                     # "akun di website PLN" belongs to the condition too
@@ -846,6 +850,7 @@ class ActReader:
         self._ask_fields(t, conds, acts, add)
         self._language(t, add)
         self._apology(t, acts, add)
+        self._bare_hold(t, acts, add)
         acts = self._forward_targets(t, acts)
         acts = self._settle_context(t, acts)
         return _dedupe(_settle(_settle_email(acts, t)))
@@ -878,9 +883,9 @@ class ActReader:
             capital = raw[t.spans[k][0]].isupper()
             if not capital and t.sent[i] not in greet_sents and t.sent[i] != 0:
                 continue  # "mohon maaf, saya ralat": a verb; "Halo, sy dimas": a name
-            if not (capital or t.sent[i] in greet_sents or ends
-                    or follow in ("dari", "cso", "pln", "yang", "yg", "di")):
-                continue
+            if not (t.sent[i] in greet_sents or follow in ("dari", "cso", "pln", "yang", "yg", "di")
+                    or (capital and ends)):
+                continue  # "Oh maaf, saya lompat.": a verb
             add("introduce", SAID, i, k, name=raw[t.spans[k][0]: t.spans[k][1]])
             return
         for i, w in enumerate(t.words[:-2]):
@@ -1032,6 +1037,11 @@ class ActReader:
         for k, w in enumerate(t.words):
             if w in frames and t.raw[t.spans[k][1]:].lstrip()[:1] == ":":
                 ask_sents.update(range(t.sent[k], t.sent[k] + 6))
+        for k, w in enumerate(t.words):  # "Boleh IDPEL-nya? Atau nama dan alamat juga bisa."
+            if w in ("atau", "dan") and (k == 0 or t.sent[k - 1] != t.sent[k]) and (
+                    t.sent[k] - 1 in ask_sents):
+                ask_sents.add(t.sent[k])
+        field_words = {w for _, _, p in self.fields.find(t) for alts in p.alts for w in alts}
         last_end = -1
         for s, e, p in self.fields.find(t):
             if s <= last_end:
@@ -1063,8 +1073,9 @@ class ActReader:
                 and _last_clause_of_sentence(t, nxt))
             question = t.sent[s] in t.question and last_of_sentence
             rest = [w for k, w in enumerate(words) if t.sent[k] == t.sent[s] and k > e]
-            bare = s == min(k for k in range(len(words)) if t.sent[k] == t.sent[s]) and all(
-                w in TRAILING or w in ("nya", "dulu", "dong", "sekalian") for w in rest)
+            first_word = min(k for k in range(len(words)) if t.sent[k] == t.sent[s])
+            bare = (s == first_word or words[first_word:s] in (["atau"], ["dan"])) and all(
+                w in BARE_REST or w in field_words for w in rest)
             if not frames.isdisjoint(near) or question or t.sent[s] in ask_sents or bare:
                 add("ask_data", SAID, s, e, field=field_)
                 asked.add(field_)
@@ -1343,6 +1354,14 @@ class ActReader:
         return out
 
     # -------------------------------------------------------- checks on phrase acts
+    def _bare_hold(self, t: Text, acts: list[Act], add) -> None:
+        for s in set(t.sent):
+            words = t.sentence(t.sent.index(s))
+            if words in (["tunggu"], ["tunggu", "ya"], ["sebentar", "ya"]) and not any(
+                    a.act == "hold" for a in acts):
+                k = t.sent.index(s)
+                add("hold", SAID, k, k + len(words) - 1)  # "541002983317 ya? Tunggu."
+
     def _apology(self, t: Text, acts: list[Act], add) -> None:
         if any(a.act == "empathy" for a in acts):
             return
@@ -1373,7 +1392,8 @@ class ActReader:
         the nearest PLN office in a forward is no advice."""
         named = any(a.act == "introduce" and a.slot("name") and t.sent[a.start] <= 1
                     for a in acts)
-        starts_greeting = any(a.act == "greet" and a.start <= 1 for a in acts)
+        starts_greeting = any(a.act == "greet" and a.start <= 1 for a in acts) or (
+            t.words[:2] == ["pln", "123"] or t.words[1:3] == ["pln", "123"])
         offers_help = any(not {"lagi", "lain", "lainnya"} & {
             w for k, w in enumerate(t.words) if t.sent[k] == t.sent[s]}
             for s, _, _ in self.openers.find(t))  # "ada yang bisa dibantu (lagi)?"
@@ -1491,6 +1511,8 @@ def _ends_with_colon(t: Text, i: int) -> bool:
 ENGLISH_FUNCTION = frozenset({"the", "you", "your", "is", "are", "can", "could", "please", "i",
                               "we", "it", "do", "does", "what", "how", "speak", "my", "me",
                               "this", "that", "have", "will", "would", "with", "for", "of"})
+BARE_REST = frozenset({"nya", "dulu", "dong", "sekalian", "dan", "atau", "serta", "juga", "bisa",
+                       "pak", "bapak", "bu", "ibu", "kak", "ya", "lengkap"})
 QUESTION_WORDS = frozenset({"apa", "mana", "berapa", "bagaimana", "gimana", "siapa", "dimana"})
 TRAILING = frozenset({"pak", "bapak", "bu", "ibu", "kak", "kakak", "mas", "mbak", "ya", "yah",
                       "dong", "nih", "deh", "sih", "ka", "gan", "sis", "bos", "om", "tante"})
