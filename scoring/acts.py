@@ -1145,6 +1145,10 @@ class ActReader:
             if got is None:
                 continue
             pol, cond = got
+            if pol == SAID:  # "Login kalau sudah punya akun.": the condition after the step
+                after = [c for a, b, c in conds if a > e and t.clause[a] == t.clause[s] and c]
+                if after:
+                    pol, cond = CONDITIONAL, after[0]
             add("website_step", pol, s, e, cond, step=step)
 
     # -------------------------------------------------------- amounts
@@ -1287,9 +1291,11 @@ class ActReader:
                 k = i + 2
             elif w in ("dengan", "dgn", "dg") and i + 2 < len(words) and words[i + 1] in hon:
                 k = i + 2
+            elif w == "name" and i > 0 and words[i - 1] == "the":
+                k = i + 1  # "under the name Mr. Joko Susilo, correct?"
             if k is None or k >= len(words):
                 continue
-            while k < len(words) and words[k] in hon:
+            while k < len(words) and (words[k] in hon or words[k] in ("mr", "mrs", "ms")):
                 k += 1
             if k >= len(words) or words[k] in ("siapa", "saya", "kami"):
                 continue
@@ -1312,6 +1318,12 @@ class ActReader:
             sent = [k for k in range(len(t.words)) if t.sent[k] == t.sent[s]]
             if any(t.lower[k] in marks for k in sent if k > e):
                 out.append(("address", s, sent[-1]))
+        if not out:  # "atas nama Ibu Ratna, Jl. Melati No. 12 Sleman, sesuai?"
+            for k, w in enumerate(t.lower):
+                if w in ("jl", "jln", "jalan", "gg", "perum", "perumahan", "komplek") and (
+                        k + 1 < len(t.words) and t.raw[t.spans[k + 1][0]].isupper()):
+                    out.append(("address", k, k + 1))
+                    break
         return out
 
     # -------------------------------------------------------- another language
