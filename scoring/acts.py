@@ -326,6 +326,9 @@ CONSEQUENCE = frozenset({"bisa", "dapat", "silakan", "maka", "nanti", "langsung"
                          "kemudian", "baru"})
 
 REGISTERING = frozenset({"daftar", "mendaftar", "registrasi", "register", "signup"})
+# A step after these (in its clause) is a state, not a step to do.
+DONE = frozenset({"sudah", "udah", "sempat", "berhasil", "kemarin", "kmrn", "akhirnya",
+                  "sampai", "nyampe", "pernah"})
 # After "kalau belum/sudah", these continue the condition ("kalau belum punya akun").
 ELLIPSIS_OK = frozenset({"punya", "memiliki", "ada", "pernah", "terdaftar", "daftar", "bisa",
                          "berhasil", "login", "masuk", "menerima", "dapat", "mendaftar",
@@ -1114,9 +1117,22 @@ class ActReader:
                 continue  # "halaman login", "link reset dikirim": not the step
             if t.sent[s] in blame_sents or "pandu" in t.words[max(0, s - 3): s]:
                 continue  # "salah Ibu sendiri gak baca syarat ...", "mau saya pandu daftar?"
-            if (s > 0 and t.words[s - 1] in ("sudah", "udah") and t.sent[s] not in t.question
-                    and p.value in self.login_steps):
-                continue  # "oke udh login ya bu, trs ketik IDPEL": a state, not a step
+            c = t.clause[s]
+            before = [w for k, w in enumerate(t.words[max(0, s - 4): s], start=max(0, s - 4))
+                      if t.clause[k] == c]
+            markers = self.set["conditions"] | self.set["temporal_markers"] | {"yang"}
+            state = [k for k in range(max(0, s - 4), s) if t.clause[k] == c
+                     and t.words[k] in DONE and not _inside(k, conds)
+                     and not (k > 0 and t.words[k - 1] in markers)]
+            if state and t.sent[s] not in t.question:
+                continue  # "udh login ya bu", "kemarin sudah berhasil daftar": a state, no step
+            if t.words[s] == "tombol" and not {"klik", "tekan", "pilih"} & set(before):
+                continue  # "di bawah tombol Masuk ada tulisan ...": a description
+            if not self.set["cso_self"].isdisjoint(before[-2:]):
+                continue  # "saya cek dulu email yang terdaftar": the CSO's own work
+            if p.value == "4j" and not {"struk", "meteran", "kwitansi", "kertas"}.isdisjoint(
+                    t.sentence(s)):
+                continue  # "cari IDPEL di struk pembayaran": not on the website
             step = p.value
             if step == "4j" and any(w in self.set["cso_self"] for w in t.words[max(0, s - 2):s]):
                 continue  # "sy input idpel ...": the CSO's own work, not a step to do
