@@ -253,6 +253,31 @@ def test_a_stale_tab_cannot_finish_the_call_a_second_time():
     assert "Panggilan ini sedang dilanjutkan di tab atau perangkat lain" in shown(b)
 
 
+def test_a_run_stopped_after_its_save_is_not_taken_for_another_tab():
+    """Typing fast: Streamlit stops a run at a session-state access when the next field's
+    change arrives, so a save can reach the database before the session records its version.
+    That save is still this tab's own work: no 'another tab' notice, nothing typed is lost."""
+    at = app_as("peserta2", url_path="latihan").run()
+    pc = start(at, "tagihan.jumlah")
+    held = at.session_state[page.DRAFT.k_version]
+    at.text_input(key=fkey(at, "idpel")).input(pc.call.idpel).run()
+    stored = get_draft(database(), user_id=user_id("peserta2"), kind="latihan")
+    assert stored.version == held + 1
+    at.session_state[page.DRAFT.k_version] = held  # the run stopped before recording it
+    at.text_area(key=fkey(at, "keterangan")).input("Tanya jumlah tagihan").run()
+    assert "dilanjutkan di tab atau perangkat lain" not in shown(at)
+    assert at.chat_input  # the call goes on in this tab
+    stored = get_draft(database(), user_id=user_id("peserta2"), kind="latihan")
+    assert stored.version == held + 2
+    assert pc.call.idpel in json.dumps(stored.data)
+    assert "Tanya jumlah tagihan" in json.dumps(stored.data)
+    at.session_state[page.DRAFT.k_version] = held + 1  # stopped again; then the call ends
+    fill_and_submit(at, good_form(pc.call))
+    assert at.title[0].value == "Hasil panggilan"
+    finished = get_draft(database(), user_id=user_id("peserta2"), kind="latihan").data
+    assert isinstance(finished["done"], int) and finished["call"] is None
+
+
 # ---------------------------------------------------------------- Skenario: drafts (AppTest)
 def _trainer(**kw):
     at = app_as("trainer1", url_path="skenario", **kw).run()

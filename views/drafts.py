@@ -5,11 +5,17 @@ after every change, `PageDraft.load_once` when a Streamlit session first draws t
 reload, a new tab, another app process, a restarted server). The session remembers which
 version of the draft it holds; when another tab saved a newer one, `save` refuses (nothing is
 written) and `behind` says so, and the page offers to take the work over (`take_over`).
+
+Streamlit may stop a run at any `st.session_state` access when a newer widget event arrives,
+so a save can reach the database while the session never records the version it wrote
+(quick typing in a form). Every save therefore carries this session's mark (`TAB_MARK`); a
+stored draft with the session's own latest mark is its own work, not another tab's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import streamlit as st
@@ -18,6 +24,7 @@ from store.drafts import FORCE, DraftConflict, DraftRecord, delete_draft, get_dr
 from views.state import database
 
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+TAB_MARK = "_tab"  # in a draft's data: which session saved it last
 GONE = "hilang"  # `behind`: the draft was finished or dropped in another tab
 NEWER = "baru"  # `behind`: another tab saved a newer version
 
@@ -37,6 +44,7 @@ class PageDraft:
         prefix = f"draf.{kind}.{key}."
         self.k_version, self.k_loaded = prefix + "versi", prefix + "dimuat"
         self.k_behind, self.k_at = prefix + "tertinggal", prefix + "waktu"
+        self.k_mark = prefix + "tanda"
 
     # ------------------------------------------------------------ reading
     def load_once(self, user_id: int) -> DraftRecord | None:
@@ -60,6 +68,9 @@ class PageDraft:
         theirs = record.version if record else None
         if mine == theirs:
             return ss.get(self.k_behind)
+        if self._own(record):  # this session's save whose version it did not get to record
+            self._hold(record)
+            return None
         ss[self.k_behind] = GONE if record is None else NEWER
         return ss[self.k_behind]
 
@@ -82,16 +93,19 @@ class PageDraft:
             return False
         base = FORCE if force else ss.get(self.k_version)
         db = session if session is not None else database()
+        previous = ss.get(self.k_mark)
+        if data is not None:
+            mark = uuid.uuid4().hex
+            ss[self.k_mark] = mark  # before the write: a stop here writes nothing
+            data = {**data, TAB_MARK: mark}
         try:
-            if data is None:
-                if base is None:
-                    self._hold(None)
-                    return True
-                delete_draft(db, user_id=user_id, kind=self.kind, key=self.key, base=base)
-                self._hold(None)
-                return True
-            record = save_draft(db, user_id=user_id, kind=self.kind, key=self.key,
-                                data=data, base=base)  # fmt: skip
+            try:
+                record = self._write(db, user_id, data, base)
+            except DraftConflict as exc:
+                # the stored draft is this session's own earlier save (see the module's doc)
+                if exc.current is None or exc.current.data.get(TAB_MARK) != previous:
+                    raise
+                record = self._write(db, user_id, data, exc.current.version)
         except DraftConflict as exc:
             ss[self.k_behind] = NEWER if exc.current is not None else GONE
             if session is not None:
@@ -99,6 +113,22 @@ class PageDraft:
             return False
         self._hold(record)
         return True
+
+    def _write(self, db, user_id: int, data: dict[str, Any] | None,
+               base) -> DraftRecord | None:
+        if data is None:
+            if base is None and st.session_state.get(self.k_mark) is not None:
+                stored = get_draft(db, user_id=user_id, kind=self.kind, key=self.key)
+                base = stored.version if self._own(stored) else None  # saved, not recorded
+            if base is not None:
+                delete_draft(db, user_id=user_id, kind=self.kind, key=self.key, base=base)
+            return None
+        return save_draft(db, user_id=user_id, kind=self.kind, key=self.key, data=data,
+                          base=base)  # fmt: skip
+
+    def _own(self, record: DraftRecord | None) -> bool:
+        mark = st.session_state.get(self.k_mark)
+        return record is not None and mark is not None and record.data.get(TAB_MARK) == mark
 
     def take_over(self, user_id: int) -> DraftRecord | None:
         """Hold the newest stored draft again (this tab continues the work); returns it."""
@@ -114,4 +144,4 @@ class PageDraft:
         ss.pop(self.k_behind, None)
 
 
-__all__ = ["GONE", "NEWER", "WIB", "PageDraft", "jam"]
+__all__ = ["GONE", "NEWER", "TAB_MARK", "WIB", "PageDraft", "jam"]
