@@ -161,7 +161,9 @@ def _progress_figures(page) -> list[str]:
     page.get_by_role("link", name="Progres saya").click()
     wait_idle(page)
     expect(page.get_by_role("heading", name="Progres saya")).to_be_visible()
-    return page.locator("[data-testid='stMetricValue']").all_inner_texts()
+    figures = page.locator("[data-testid='stMetricValue']")
+    expect(figures.first).to_be_visible(timeout=30_000)  # drawn after the heading
+    return figures.all_inner_texts()
 
 
 def test_progress_page_counts_the_call_and_trains_the_weakest_case(browser_page, server_url):
