@@ -567,11 +567,10 @@ def _qa_filter(db, args: argparse.Namespace):
         return None
 
 
-def _export_corpus(args: argparse.Namespace) -> int:
-    """QA overrides with their replies, in the corpus format (corpus/README.md)."""
+def _run_export(args: argparse.Namespace, write) -> int:
+    """Open the database, read the QA filter, let `write(db, where, operator)` write `--out`
+    and return its summary; one place for the errors every export format shares."""
     from store.access import Requester
-    from store.content import content_snapshot
-    from store.corpus_export import override_examples
     from store.errors import StoreError
 
     db = _open_db()
@@ -581,14 +580,8 @@ def _export_corpus(args: argparse.Namespace) -> int:
         where = _qa_filter(db, args)
         if where is None:
             return EXIT_BAD_INPUT
-        scorer = content_snapshot(db).scorer
-
-        def read(case_id: str, text: str):
-            return scorer.read(case_id, [text])[0]
-
-        lines = override_examples(db, requester=Requester.of(0, {"qa"}), where=where,
-                                  read=read)
-        Path(args.out).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        operator = Requester.of(0, {"qa"})  # the command line reads as QA does
+        summary = write(db, where, operator)
     except StoreError as exc:
         _err(f"export: {exc.field}: {exc.message}")
         return EXIT_BAD_INPUT
@@ -597,13 +590,29 @@ def _export_corpus(args: argparse.Namespace) -> int:
         return 1
     finally:
         db.dispose()
-    _err(f"OK: {args.out} (korpus): {len(lines)} ujaran dari koreksi QA")
+    _err(f"OK: {args.out} {summary}")
     return 0
 
 
+def _export_corpus(args: argparse.Namespace) -> int:
+    """QA overrides with their replies, in the corpus format (corpus/README.md)."""
+    from store.content import content_snapshot
+    from store.corpus_export import override_examples
+
+    def write(db, where, operator) -> str:
+        scorer = content_snapshot(db).scorer
+
+        def read(case_id: str, text: str):
+            return scorer.read(case_id, [text])[0]
+
+        lines = override_examples(db, requester=operator, where=where, read=read)
+        Path(args.out).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        return f"(korpus): {len(lines)} ujaran dari koreksi QA"
+
+    return _run_export(args, write)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    from store.access import Requester
-    from store.errors import StoreError
     from store.export import TABLES, export_tables, write_export
 
     if args.format == "corpus":
@@ -613,27 +622,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "csv" and len(tables) > 1:
         _err("--table: CSV berisi satu tabel; pilih satu, atau pakai --format xlsx")
         return EXIT_BAD_INPUT
-    db = _open_db()
-    if db is None:
-        return 1
-    try:
-        where = _qa_filter(db, args)
-        if where is None:
-            return EXIT_BAD_INPUT
-        operator = Requester.of(0, {"qa"})  # the command line reads as QA does
+
+    def write(db, where, operator) -> str:
         data = export_tables(db, requester=operator, where=where, tables=tables)
         write_export(Path(args.out), fmt=args.format, tables=data)
-    except StoreError as exc:
-        _err(f"export: {exc.field}: {exc.message}")
-        return EXIT_BAD_INPUT
-    except OSError as exc:
-        _err(f"--out: {args.out}: tidak dapat ditulis: {exc}")
-        return 1
-    finally:
-        db.dispose()
-    rows = ", ".join(f"{TABLES[k][0]} {len(v)} baris" for k, v in data.items())
-    _err(f"OK: {args.out} ({args.format}): {rows}")
-    return 0
+        rows = ", ".join(f"{TABLES[k][0]} {len(v)} baris" for k, v in data.items())
+        return f"({args.format}): {rows}"
+
+    return _run_export(args, write)
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
