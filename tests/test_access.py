@@ -251,6 +251,7 @@ def test_admin_sees_why_a_new_user_was_refused_and_keeps_the_input(fresh_app_db)
 
 def select_user(at, username):
     uid = user_id(username)
+    at.segmented_control(key="users_section").set_value("Ubah pengguna").run()
     at.selectbox(key="users_selected").set_value(uid).run()
     return uid
 
@@ -263,11 +264,13 @@ def test_admin_sets_roles_resets_and_disables_with_an_audit_trail(fresh_app_db):
     assert get_user_by_username(database(), "peserta2").roles == ("trainee", "trainer")
 
     at.button(key=f"reset_{uid}").click().run()
+    at.button(key=f"confirm_reset_{uid}").click().run()  # asked first (tests/test_workflow_flow)
     temp = at.code[0].value
     assert not authenticate(database(), username="peserta2", password=PASSWORD, client="a").ok
     assert authenticate(database(), username="peserta2", password=temp, client="b").ok
 
     at.button(key=f"toggle_{uid}").click().run()
+    at.button(key=f"confirm_toggle_{uid}").click().run()
     assert seen(at.success[0].value) == "Akun peserta2 dinonaktifkan."
     assert get_user_by_username(database(), "peserta2").disabled
 
@@ -275,6 +278,7 @@ def test_admin_sets_roles_resets_and_disables_with_an_audit_trail(fresh_app_db):
     actions = [(e.action, e.actor_id) for e in list_audit(database(), target_id=uid)]
     assert actions[-3:] == [("user.set_roles", admin), ("user.set_password", admin),
                             ("user.set_disabled", admin)]  # fmt: skip
+    at.segmented_control(key="users_section").set_value("Riwayat perubahan").run()
     history = at.dataframe[1].value
     assert list(history["Perubahan"][:3]) == ["status diubah", "kata sandi diganti", "peran diubah"]
     assert "$argon2" not in " ".join(history["Sesudah"]) + " ".join(history["Sebelum"])

@@ -510,15 +510,27 @@ def store_message(exc: StoreError) -> str:
     return plain(f"{label}: {message}")
 
 
+def was_reset(user: UserRecord) -> bool:
+    """Whether the password to replace comes from an admin's reset (the audit trail has a
+    password change of the account), not from the account's creation (a first sign-in)."""
+    from store.audit import list_audit
+
+    changes = list_audit(database(), target_type="user", target_id=user.id, limit=1000)
+    return any(c.action == "user.set_password" for c in changes)
+
+
 def change_password_screen(user: UserRecord) -> None:
     """Shown instead of every page while the account must change its password."""
     _, middle, _ = st.columns([1, 1.6, 1])
     with middle:
         st.title("Ganti kata sandi")
-        st.info(
-            "Kata sandi Anda diatur ulang oleh admin. Buat kata sandi baru sebelum melanjutkan.",
-            icon=":material/lock_reset:",
-        )
+        if was_reset(user):
+            st.info("Kata sandi Anda diatur ulang oleh admin. Buat kata sandi baru sebelum "
+                    "melanjutkan.", icon=":material/lock_reset:")  # fmt: skip
+        else:
+            st.info("Selamat datang! Ini pertama kali Anda masuk dengan kata sandi sementara "
+                    "dari admin. Buat kata sandi Anda sendiri sebelum melanjutkan.",
+                    icon=":material/waving_hand:")  # fmt: skip
         if password_form(user, key="must_change", ask_current=False):
             st.rerun()
         st.button("Keluar", on_click=sign_out, key="must_change_logout", icon=":material/logout:")

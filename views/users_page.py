@@ -25,6 +25,9 @@ from views.state import database
 ALLOWED = frozenset({"admin"})
 K_FLASH = "users_flash"  # (kind, message) shown once at the top
 K_TEMP = "users_temp_password"  # (username, temporary password) shown once
+K_SECTION = "users_section"  # the part of the page shown; kept across every action
+K_CONFIRM = "users_confirm"  # (action, user id) waiting for the admin's confirmation
+SECTIONS = ("Tambah pengguna", "Ubah pengguna", "Riwayat perubahan")
 K_NEW = {"username": "new_username", "name": "new_name", "email": "new_email", "roles": "new_roles"}
 ACTIONS = {
     "user.create": "akun dibuat",
@@ -103,7 +106,16 @@ def _save_email(admin_id: int, user: UserRecord) -> None:
     _flash("success", plain(f"Email SSO {user.username} disimpan."))
 
 
+def _ask(action: str, user: UserRecord) -> None:
+    st.session_state[K_CONFIRM] = (action, user.id)
+
+
+def _cancel() -> None:
+    st.session_state.pop(K_CONFIRM, None)
+
+
 def _reset(admin_id: int, user: UserRecord) -> None:
+    _cancel()
     try:
         temp = reset_password(database(), user_id=user.id, actor_id=admin_id)
     except StoreError as exc:
@@ -114,6 +126,7 @@ def _reset(admin_id: int, user: UserRecord) -> None:
 
 
 def _toggle(admin_id: int, user: UserRecord) -> None:
+    _cancel()
     try:
         set_disabled(database(), user_id=user.id, disabled=not user.disabled, actor_id=admin_id)
     except StoreError as exc:
@@ -140,13 +153,18 @@ def render() -> None:
 
     users = list_users(db)
     st.dataframe(user_rows(users), hide_index=True, width="stretch")
-    add, edit, history = st.tabs(["Tambah pengguna", "Ubah pengguna", "Riwayat perubahan"])
-    with add:
-        _add_form(admin)
-    with edit:
+    # A segmented control, not st.tabs: its choice is kept in the session, so an action or an
+    # edit never jumps back to the first part.
+    st.session_state.setdefault(K_SECTION, SECTIONS[0])
+    if st.session_state.get(K_SECTION) not in SECTIONS:  # clicking the chosen one unselects it
+        st.session_state[K_SECTION] = SECTIONS[0]
+    section = st.segmented_control("Bagian", SECTIONS, key=K_SECTION, label_visibility="collapsed")
+    if section == SECTIONS[1]:
         _edit(admin, users)
-    with history:
+    elif section == SECTIONS[2]:
         _history(users)
+    else:
+        _add_form(admin)
 
 
 def _add_form(admin: UserRecord) -> None:
@@ -192,18 +210,43 @@ def _edit(admin: UserRecord, users: list[UserRecord]) -> None:
                   args=(admin.id, user))  # fmt: skip
     with account_col, st.container(border=True):
         st.caption("Status: " + ("nonaktif" if user.disabled else "aktif"))
-        st.button("Atur ulang kata sandi", key=f"reset_{user.id}", on_click=_reset,
-                  args=(admin.id, user), icon=":material/lock_reset:")  # fmt: skip
+        st.button("Atur ulang kata sandi", key=f"reset_{user.id}", on_click=_ask,
+                  args=("reset", user), icon=":material/lock_reset:")  # fmt: skip
         own = user.id == admin.id
         st.button(
             "Aktifkan" if user.disabled else "Nonaktifkan",
             key=f"toggle_{user.id}",
-            on_click=_toggle,
-            args=(admin.id, user),
+            on_click=_ask,
+            args=("toggle", user),
             disabled=own and not user.disabled,
             help="Akun Anda sendiri tidak dapat dinonaktifkan di sini." if own else None,
             icon=":material/person_off:" if not user.disabled else ":material/person_check:",
         )
+    _confirm(admin, user)
+
+
+def _confirm(admin: UserRecord, user: UserRecord) -> None:
+    """Resetting a password and disabling an account act only after "Ya, ..." is pressed."""
+    asked = st.session_state.get(K_CONFIRM)
+    if not asked or asked[1] != user.id:
+        return
+    if asked[0] == "reset":
+        question = (f"Atur ulang kata sandi {user.username}? Kata sandinya yang sekarang tidak "
+                    "berlaku lagi dan semua sesi masuknya diakhiri.")
+        yes, action = "Ya, atur ulang", _reset
+    elif user.disabled:
+        question = f"Aktifkan kembali akun {user.username}?"
+        yes, action = "Ya, aktifkan", _toggle
+    else:
+        question = (f"Nonaktifkan akun {user.username}? Ia tidak dapat masuk lagi dan semua "
+                    "sesi masuknya diakhiri.")
+        yes, action = "Ya, nonaktifkan", _toggle
+    with st.container(border=True, key="users_confirm_box"):
+        st.warning(plain(question), icon=":material/help:")
+        with st.container(horizontal=True):
+            st.button(yes, key=f"confirm_{asked[0]}_{user.id}", type="primary", on_click=action,
+                      args=(admin.id, user))  # fmt: skip
+            st.button("Batal", key=f"cancel_{asked[0]}_{user.id}", on_click=_cancel)
 
 
 def _history(users: list[UserRecord]) -> None:

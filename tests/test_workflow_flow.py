@@ -1,0 +1,89 @@
+"""Issue 10, "Flow" and "Language and look": each defect found by trying the pages as new users,
+shown by a test that failed before its fix (AppTest here; tests/test_e2e_workflow.py for what
+only a browser shows)."""
+
+from __future__ import annotations
+
+from store import get_user_by_username
+from store.auth import authenticate, create_account
+from tests.accounts import PASSWORD, app_as, database, user_id
+from tests.test_access import seen
+
+
+# ---------------------------------------------------------------- 7, 8: the Pengguna page
+def users_page():
+    return app_as("admin1", url_path="pengguna").run()
+
+
+def edit_part(at, username: str) -> int:
+    uid = user_id(username)
+    at.segmented_control(key="users_section").set_value("Ubah pengguna").run()
+    at.selectbox(key="users_selected").set_value(uid).run()
+    return uid
+
+
+def test_the_users_page_stays_on_the_part_in_use_after_every_action(fresh_app_db):
+    at = users_page()
+    assert at.segmented_control(key="users_section").value == "Tambah pengguna"
+    uid = edit_part(at, "peserta2")
+    at.multiselect(key=f"roles_{uid}").set_value(["trainee", "trainer"]).run()  # mid-edit
+    assert at.segmented_control(key="users_section").value == "Ubah pengguna"
+    at.button(key=f"save_roles_{uid}").click().run()
+    assert seen(at.success[0].value).startswith("Peran peserta2")
+    assert at.segmented_control(key="users_section").value == "Ubah pengguna"
+    assert at.selectbox(key="users_selected").value == uid  # the same account, still open
+    assert not [b for b in at.button if b.key and b.key.startswith("FormSubmitter:user_add")]
+    at.text_input(key=f"email_{uid}").input("ani@pln.co.id")
+    at.button(key=f"save_email_{uid}").click().run()
+    assert at.segmented_control(key="users_section").value == "Ubah pengguna"
+    at.segmented_control(key="users_section").set_value("Riwayat perubahan").run()
+    at.run()
+    assert at.segmented_control(key="users_section").value == "Riwayat perubahan"
+
+
+def test_a_password_reset_and_disabling_wait_for_confirmation(fresh_app_db):
+    at = users_page()
+    uid = edit_part(at, "peserta2")
+    at.button(key=f"reset_{uid}").click().run()
+    assert not at.code  # nothing happened yet
+    assert authenticate(database(), username="peserta2", password=PASSWORD, client="a").ok
+    assert "Atur ulang kata sandi peserta2?" in seen(at.warning[0].value)
+    at.button(key=f"cancel_reset_{uid}").click().run()
+    assert not at.warning and not at.code
+    assert authenticate(database(), username="peserta2", password=PASSWORD, client="a").ok
+
+    at.button(key=f"toggle_{uid}").click().run()
+    assert not get_user_by_username(database(), "peserta2").disabled
+    assert "Nonaktifkan akun peserta2?" in seen(at.warning[0].value)
+    at.button(key=f"confirm_toggle_{uid}").click().run()
+    assert get_user_by_username(database(), "peserta2").disabled
+    assert seen(at.success[0].value) == "Akun peserta2 dinonaktifkan."
+    assert not at.warning  # the question is gone once answered
+
+    at.button(key=f"reset_{uid}").click().run()
+    at.button(key=f"confirm_reset_{uid}").click().run()
+    assert at.code  # the temporary password, once confirmed
+    assert not authenticate(database(), username="peserta2", password=PASSWORD, client="c").ok
+
+
+def _login(at, username: str, password: str) -> None:
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    at.button(key="FormSubmitter:login-Masuk").click().run()
+
+
+def test_a_new_account_is_told_it_is_a_first_sign_in_not_a_reset(fresh_app_db):
+    from store.auth import reset_password
+
+    create_account(database(), username="baru", display_name="Baru", roles=["trainee"],
+                   password="Sementara-123", must_change_password=True, actor_id=None)  # fmt: skip
+    at = app_as(None).run()
+    _login(at, "baru", "Sementara-123")
+    assert at.title[0].value == "Ganti kata sandi"
+    message = at.info[0].value
+    assert "pertama kali" in message and "diatur ulang" not in message
+
+    temp = reset_password(database(), user_id=user_id("peserta1"), actor_id=None)
+    at = app_as(None).run()
+    _login(at, "peserta1", temp)
+    assert "diatur ulang oleh admin" in at.info[0].value
