@@ -814,8 +814,9 @@ class ActReader:
                     continue
                 pol, cond = got
                 if act in ("greet", "introduce", "close", "ask_more", "hold", "empathy"):
-                    if pol == DENIED:
-                        continue
+                    if pol == DENIED and not (act == "empathy" and not self.set[
+                            "negators"].isdisjoint(t.words[max(0, s - 1): e + 1])):
+                        continue  # but "bukan kesalahan Ibu", "Bapak tidak salah" reassure
                     pol, cond = SAID, None
                 if act == "announce_forward":
                     if not self._forward_ok(t, s, e, p.value):
@@ -834,8 +835,6 @@ class ActReader:
                         pol, cond = CONDITIONAL, {}
                 if act == "promise_contact" and self._cso_self(t, s, e):
                     continue
-                if act == "email_used_advice" and pol == DENIED:
-                    continue  # "tidak perlu ke kantor": no advice either way
                 slot = {"greet": {}, "introduce": {}, "close": {}, "ask_more": {},
                         "hold": {}, "empathy": {}}.get(act)
                 if slot is None:
@@ -1461,7 +1460,7 @@ class ActReader:
                            for w in t.words[max(0, a.start - 2): a.end + 1])):
                 continue  # "mohon ditunggu, Bapak akan dihubungi"; "sdh sy cek": done
             if a.act == "email_used_advice" and a.slot("option") == "office" and (
-                    t.sent[a.start] in promise_sents or not ADVICE & {
+                    (t.sent[a.start] in promise_sents and a.polarity != DENIED) or not ADVICE & {
                         w for k, w in enumerate(t.words) if t.sent[k] == t.sent[a.start]}):
                 continue  # the office named for a forward, or only described
             if (a.act == "email_used_advice" and a.slot("option") == "other_email"
@@ -1472,7 +1471,8 @@ class ActReader:
                     t.sent[x] == t.sent[a.start] for x, _, _ in self.purposes.find(t)):
                 continue  # "hubungi ULP terdekat soal pasang baru": another matter
             if a.act == "email_used_advice" and any(
-                    x.act == "confirm_data" and t.sent[x.start] == t.sent[a.start] for x in acts):
+                    x.act == "confirm_data" and x.slot("field") == "email"
+                    and t.sent[x.start] == t.sent[a.start] for x in acts):
                 continue  # "email lain yang Bapak sebutkan, x@y.id, benar?": a read-back
             out.append(a)
         return out
