@@ -350,6 +350,9 @@ ASK_MORE_OBJECT = frozenset({"nomor", "telepon", "email", "alamat", "idpel", "ta
 # A channel named after these is no offer: an e-mail domain, a comparison.
 NOT_OFFER_BEFORE = frozenset({"domain", "berdomain", "seperti", "beda", "berbeda", "dibanding",
                               "dibandingkan", "daripada"})
+# English words Indonesian service talk uses as its own ("oke", "thank you", "sorry")
+LOANWORDS = frozenset({"okay", "ok", "yes", "no", "sorry", "thanks", "thank", "you", "noted",
+                       "hi", "hello", "sure", "bye", "please", "sir", "madam", "mam"})
 # Modals of possibility: in a reason clause they still offer ("karena bisa dilihat di web").
 POSSIBLE = frozenset({"bisa", "dapat", "tersedia", "bs", "boleh", "silakan", "cukup", "tinggal"})
 # Nouns of a place inside the site: "kolom pencarian website" is no offer of the website.
@@ -790,7 +793,9 @@ class ActReader:
                 if act == "unprofessional":
                     if {"harus", "perlu", "apalagi"} & set(t.words[max(0, s - 2): s]):
                         continue  # "apalagi harus urus sendiri": sympathy, not dismissal
-                    if p.value == "blame" and {"bukan", "tidak"} & set(t.words[max(0, s - 2): s]):
+                    if p.value == "blame" and {"bukan", "tidak"} & {
+                            t.words[k] for k in range(max(0, s - 2), s)
+                            if t.clause[k] == t.clause[s]}:
                         continue  # "bukan kesalahan Ibu kok": reassurance
                     add(act, SAID, s, e, kind=p.value)
                     seen_end = e
@@ -1343,7 +1348,11 @@ class ActReader:
 
     # -------------------------------------------------------- another language
     def _language(self, t: Text, add) -> None:
-        words = [w for w in t.lower if not w.isdigit()]
+        words = [w for w in t.lower if not w.isdigit() and len(w) > 1]  # "d-e-w-i" spells
+        if 2 <= len(words) <= 3 and all(w in self.set["english"] for w in words) and (
+                not LOANWORDS.issuperset(words)):
+            add("unprofessional", SAID, 0, len(t.words) - 1, kind="other_language")
+            return  # "Okay, 530117782045, correct?"
         if len(words) >= 3:
             # names, numbers and "www.pln.co.id" are neither language: count known words only
             eng = sum(1 for w in words if w in self.set["english"])
@@ -1359,7 +1368,8 @@ class ActReader:
             add("unprofessional", SAID, 0, len(t.words) - 1, kind="rude")  # 🙄 at the customer
             return
         caps = [w for w in CAPS.findall(t.raw) if w not in self.set["caps_ok"]]
-        if len(caps) >= 3 and len(caps) >= 0.5 * len(t.words) and "!" in t.raw:
+        if len(caps) >= 3 and len(caps) >= 0.5 * len(t.words) and (
+                "!" in t.raw or "??" in t.raw):
             # shouting: capitals with exclamation marks (capitals alone are a writing style)
             add("unprofessional", SAID, 0, len(t.words) - 1, kind="rude")
 
