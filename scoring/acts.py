@@ -427,6 +427,7 @@ class ActReader:
         self.no_need = Matcher(x for p in lex.no_need for x in c(p, "-"))
         self.purposes = Matcher(x for p in lex.other_purposes for x in c(p, "-"))
         self.ask_frames = frozenset(self._canon_all(lex.ask_frames))
+        self.email_frames = frozenset(self._canon_all(lex.email_ask_frames))
         steps = []
         for step, _ in sop.all_steps():
             for cue in step.cues:
@@ -448,7 +449,7 @@ class ActReader:
             vocab.extend(step.cues)
         for ps in lex.data_fields.values():
             vocab.extend(ps)
-        vocab.extend(lex.ask_frames + lex.no_need + lex.other_purposes + lex.openers
+        vocab.extend(lex.ask_frames + lex.email_ask_frames + lex.no_need + lex.other_purposes + lex.openers
                      + lex.apologies)
         vocab.extend(lex.offer_frames + lex.failures + lex.account_words + lex.negators
                      + lex.conditions + lex.reasons + lex.question_markers + lex.invitations)
@@ -1057,7 +1058,9 @@ class ActReader:
             field_ = p.value
             if field_ in asked or (t.sent[s], field_) in confirmed:
                 continue
-            if field_ == "email" and t.sent[s] not in ask_sents:
+            if field_ == "email" and t.sent[s] not in ask_sents and self.email_frames.isdisjoint(
+                    w for k, w in enumerate(words[max(0, s - 3): e + 4], start=max(0, s - 3))
+                    if clause[k] == clause[s]):
                 continue  # "dikirim via email?" asks for nothing; "IDPEL sama emailnya?" does
             if s > 0 and words[s - 1] in ("pemilik", "atas"):
                 continue  # "nama pemilik IDPEL": the field is not what is asked

@@ -136,6 +136,8 @@ class ActLexicon(Model):
     data_fields: dict[Literal["name", "idpel", "email", "account", "phone", "address", "meter"],
                       Words] = {}
     ask_frames: Words = []
+    # asking for an e-mail address in particular ("emailnya bisa dieja?")
+    email_ask_frames: Words = []
     no_need: Words = []
     other_purposes: Words = []
     temporal_markers: Words = []
