@@ -449,8 +449,8 @@ class ActReader:
             vocab.extend(step.cues)
         for ps in lex.data_fields.values():
             vocab.extend(ps)
-        vocab.extend(lex.ask_frames + lex.email_ask_frames + lex.no_need + lex.other_purposes + lex.openers
-                     + lex.apologies)
+        vocab.extend(lex.ask_frames + lex.email_ask_frames + lex.no_need + lex.other_purposes
+                     + lex.openers + lex.apologies)
         vocab.extend(lex.offer_frames + lex.failures + lex.account_words + lex.negators
                      + lex.conditions + lex.reasons + lex.question_markers + lex.invitations)
         return [v.replace("|", " ").replace("(", " ").replace(")", " ") for v in vocab]
