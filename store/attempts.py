@@ -27,7 +27,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from sop.yamlfile import field_name
-from store.access import Requester
+from store.access import ANY_ROLE, Requester, require_actor
 from store.dashboard import add_facts
 from store.db import Database, reading, writing
 from store.errors import AccessDenied, StoreError
@@ -237,6 +237,7 @@ def save_attempt(db: Database | Session, *, attempt: NewAttempt | Mapping[str, A
     with writing(db) as s:
         if s.get(User, new.trainee_id) is None:
             raise StoreError("trainee_id", f"pengguna {new.trainee_id} tidak ada")
+        require_actor(s, new.trainee_id, ANY_ROLE)  # the trainee's account now, not at the start
         row = Attempt(**new.model_dump(mode="json", exclude={"started_at", "finished_at"}))
         row.started_at = new.started_at
         row.finished_at = new.finished_at

@@ -38,6 +38,7 @@ from core.security import (
     temporary_password,
     verify_password,
 )
+from store.access import ADMIN, require_actor
 from store.audit import AuditRecord, list_audit, record_audit
 from store.db import Database, reading, writing
 from store.errors import StoreError
@@ -209,6 +210,7 @@ def set_email(
     value = normalise_email(email)
     try:
         with writing(db) as s:
+            require_actor(s, actor_id, ADMIN)
             user = s.get(User, user_id)
             if user is None:
                 raise StoreError("user_id", f"pengguna {user_id} tidak ada")

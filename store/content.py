@@ -44,6 +44,7 @@ from scenarios.models import Scenario
 from sop.library import Library, load_library, load_sop_text
 from sop.models import Sop
 from sop.yamlfile import ContentError, Problem, parse_yaml, read_text, yaml_files
+from store.access import TRAINER, require_actor
 from store.audit import record_audit
 from store.db import Database, reading, writing
 from store.errors import StoreError
@@ -312,6 +313,7 @@ def _write(
     source: str,
     restored_from: int | None = None,
 ) -> VersionRecord:
+    require_actor(s, author_id, TRAINER)  # the author's roles now, not when the page drew
     label = KIND_LABELS[kind]
     item = _item(s, kind, item_id, lock=True)
     digest = content_hash(text)

@@ -14,3 +14,17 @@ class StoreError(ValueError):
 
 class AccessDenied(PermissionError):
     """The requesting user may not see or change this."""
+
+
+class NoLongerAllowed(StoreError):
+    """The acting user's account, read again inside the write's own transaction, is disabled
+    or no longer holds a role the write needs (the page was opened before the change).
+    Nothing was written."""
+
+    def __init__(self, what: str):
+        super().__init__(
+            "akses",
+            f"Anda tidak lagi memiliki hak {what}; tidak ada yang disimpan. "
+            "Muat ulang halaman.",
+        )
+        self.what = what

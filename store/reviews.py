@@ -36,7 +36,7 @@ from scoring.scorer import Scorer
 from sop.groups import GROUP_SERVICE, GROUP_SOP, result_group
 from sop.library import Library
 from sop.models import Sop
-from store.access import Requester
+from store.access import QA, Requester, require_actor
 from store.attempts import AttemptRecord
 from store.audit import record_audit
 from store.dashboard import QaFilter, _where
@@ -425,6 +425,7 @@ def override_criterion(
     _require_reviewer(requester)
     text = _clean_comment(comment, required=True)
     with writing(db) as s:
+        require_actor(s, requester.id, QA)  # the roles now, not when the page drew
         row = _load_for_change(s, attempt_id)
         result, _ = _current_result(s, row)
         current = {c.id: c for c in _criteria(result, _overrides(s, row.id))}
@@ -494,6 +495,7 @@ def mark_reviewed(
     _require_reviewer(requester)
     text = _clean_comment(comment, required=False)
     with writing(db) as s:
+        require_actor(s, requester.id, QA)  # the roles now, not when the page drew
         row = _load_for_change(s, attempt_id)
         adjusted = _refresh_facts(s, row, library)
         _mark(s, row, requester, adjusted, text)
@@ -590,6 +592,7 @@ def request_calibration(
     if reviewer_id == requester.id:
         raise StoreError("reviewer_id", "pilih peninjau kedua selain Anda sendiri")
     with writing(db) as s:
+        require_actor(s, requester.id, QA)  # the roles now, not when the page drew
         if s.get(Attempt, attempt_id) is None:
             raise StoreError("attempt_id", f"percobaan {attempt_id} tidak ada")
         other = s.get(User, reviewer_id)
@@ -686,6 +689,7 @@ def submit_calibration(
     """Keep the second reviewer's verdict on every criterion of the attempt (once)."""
     _require_reviewer(requester)
     with writing(db) as s:
+        require_actor(s, requester.id, QA)  # the roles now, not when the page drew
         cal = _own_calibration(s, requester, calibration_id)
         if s.scalar(select(func.count()).select_from(CalibrationScore)
                     .where(CalibrationScore.calibration_id == cal.id)):
@@ -845,12 +849,14 @@ def rescore(
     for start in range(0, total, batch):
         chunk = ids[start:start + batch]
         with db.transaction() as s:
+            require_actor(s, requester.id, QA)
             for attempt_id in chunk:
                 _rescore_one(s, attempt_id, requester, scorer, only_other_rubric, version_of,
                              report)
         if on_progress:
             on_progress(min(start + batch, total), total)
     with db.transaction() as s:
+        require_actor(s, requester.id, QA)
         record_audit(s, actor_id=requester.id, action="attempts.rescore", target_type="attempts",
                      target_id="filter",
                      new={"checked": report.checked, "rescored": report.rescored,

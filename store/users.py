@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from store.access import Requester
+from store.access import ADMIN, ANY_ROLE, Requester, require_actor
 from store.audit import record_audit
 from store.db import Database, reading, writing
 from store.errors import StoreError
@@ -97,6 +97,7 @@ def create_user(
     display = _valid_display_name(display_name)
     role_list = _valid_roles(roles)
     with writing(db) as s:
+        require_actor(s, actor_id, ADMIN)
         if s.scalar(select(User.id).where(User.username == name)) is not None:
             raise StoreError("username", f"'{name}' sudah dipakai")
         user = User(
@@ -130,6 +131,7 @@ def set_roles(
 ) -> UserRecord:
     role_list = _valid_roles(roles)
     with writing(db) as s:
+        require_actor(s, actor_id, ADMIN)
         user = _get_for_change(s, user_id)
         old = list(user.role_names)
         if old != list(role_list):
@@ -154,6 +156,7 @@ def set_disabled(
     comment: str | None = None,
 ) -> UserRecord:
     with writing(db) as s:
+        require_actor(s, actor_id, ADMIN)
         user = _get_for_change(s, user_id)
         if user.disabled != disabled:
             was_admin = _active_admin(user)
@@ -185,6 +188,8 @@ def set_password_hash(
     if not password_hash:
         raise StoreError("password_hash", "wajib diisi")
     with writing(db) as s:
+        # an admin's reset needs the admin role now; one's own change an active account
+        require_actor(s, actor_id, ANY_ROLE if actor_id == user_id else ADMIN)
         user = _get_for_change(s, user_id)
         old = {"must_change_password": user.must_change_password}
         user.password_hash = password_hash
