@@ -65,6 +65,7 @@ from store import get_attempt, save_attempt
 from store.content import version_for_attempt
 from store.drafts import DraftConflict
 from store.errors import StoreError
+from views import scroll
 from views.auth import SESSION_USER, current_user, plain, require_roles
 from views.drafts import GONE, PageDraft, jam
 from views.sop_page import md, open_step
@@ -96,6 +97,7 @@ K_KIND, K_CASE, K_LEVEL, K_MODE, K_SIZE = (
 K_CHAT = "latihan.chat"
 K_CHAT_NOTICE = "latihan.chat_notice"  # a reply that was refused, shown by the chat
 K_CALL_NO = "latihan.call_no"  # counts the calls of the session; part of the form's keys
+K_SCREEN = "latihan.screen"  # which screen was drawn last (a new one opens at its top)
 K_FORM_SAVED = "latihan.form_saved"  # the APKT form as last saved (widgets forget it off-page)
 FORM_FIELDS = ("action", "sub_issue_type", "idpel", "email", "keterangan")
 DRAFT = PageDraft("latihan")  # what the page shows, kept in the database
@@ -562,6 +564,7 @@ def render() -> None:
     pc: PracticeCall | None = st.session_state.get(K_CALL)
     exam = st.session_state.get(K_EXAM)
     done = st.session_state.get(K_DONE)
+    _top_on_a_new_screen(pc, exam, done)
     if pc is not None:
         _call_screen(pc, exam, notice)
     elif exam is not None and exam["finished"]:
@@ -574,6 +577,20 @@ def render() -> None:
         st.title("Latihan")
         _show_notice(notice)
         _start_screen()
+
+
+def _top_on_a_new_screen(pc: PracticeCall | None, exam: dict | None, done: Any) -> None:
+    """A new screen (a call, the next call of an exam, a result) opens at its top, not at the
+    scroll position of the long call screen before it."""
+    if pc is not None:
+        screen = f"panggilan-{st.session_state.get(K_CALL_NO)}"
+    elif exam is not None and exam["finished"]:
+        screen = "hasil-ujian"
+    else:
+        screen = "hasil" if done is not None else "mulai"
+    if st.session_state.get(K_SCREEN) != screen:
+        st.session_state[K_SCREEN] = screen
+        scroll.to_top()
 
 
 def _show_notice(notice: tuple[str, str] | None) -> None:

@@ -17,12 +17,14 @@ from sop.groups import SERVICE_MARK, note_body
 from sop.models import Case, Sop, Step
 from sop.render import path_flowchart, sop_flowchart
 from sop.search import MAX_QUERY, SearchHit, search
+from views import scroll
 from views.state import content, library
 
 TABS = ("Langkah", "Diagram alur", "Teks asli", "Glosarium", "Asumsi pelatihan")
 STEPS_TAB = TABS[0]
 K_SOP, K_QUERY, K_TAB = "sop_id", "sop_query", "sop_tab"
 K_FOCUS = "sop_focus"  # a step another page asked to open (see `open_step`)
+K_LAND = "sop_land"  # the step to scroll to on the next run (once)
 URL_PATH = "sop"
 
 
@@ -31,6 +33,7 @@ def open_step(step_id: str) -> None:
     from views.pages import build_pages
 
     st.session_state[K_FOCUS] = step_id
+    st.session_state[K_LAND] = step_id
     st.session_state[K_QUERY] = ""
     st.session_state[K_TAB] = STEPS_TAB
     st.switch_page(build_pages()[URL_PATH])
@@ -130,6 +133,8 @@ def render() -> None:
         st.info(f"Langkah **{md(focus)}** dibuka dari hasil latihan · "
                 f"[lompat ke langkah {md(focus)}](#{anchor(focus)})",
                 icon=":material/school:")
+        if st.session_state.pop(K_LAND, None) == focus:  # arriving: land on the step itself
+            scroll.to_element(anchor(focus))
 
     tabs = st.tabs(list(TABS), key=K_TAB, on_change="rerun")
     with tabs[0]:

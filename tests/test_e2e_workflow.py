@@ -1,0 +1,45 @@
+"""Issue 10 in a real headless Chromium: what only a browser shows (where the page is scrolled,
+what fits on the screen)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e import screenshot
+from tests.test_e2e_practice import REPLIES, say, start_setuju_web_call, submit_apkt
+from views.sop_page import anchor
+
+pytestmark = pytest.mark.browser
+
+MAIN_SCROLL = "() => document.querySelector(\"[data-testid='stMain']\").scrollTop"
+
+
+def test_the_result_opens_at_its_top_and_buka_langkah_lands_on_the_step(browser_page,
+                                                                        server_url):
+    page = browser_page
+    idpel = start_setuju_web_call(page, server_url)
+    for reply in REPLIES:
+        say(page, reply)
+    submit_apkt(page, "Issue Closed di CC PLN 123", idpel)  # clicked at the bottom of the call
+    score = page.locator("[data-testid='stMetricValue']").first
+    expect(score).to_be_in_viewport()
+    page.wait_for_timeout(800)
+    assert page.evaluate(MAIN_SCROLL) == 0  # item 9: from the top, the score on screen
+    expect(page.get_by_role("heading", name="Hasil panggilan")).to_be_in_viewport()
+    screenshot(page, "alur-hasil-dari-atas")
+
+    # item 10: the SOP page opens on the step itself, without "lompat ke langkah"
+    button = page.get_by_role("button", name=re.compile(r"^Buka langkah .+ di halaman SOP$")).last
+    step_id = re.search(r"Buka langkah (\S+) di", button.inner_text()).group(1)
+    button.scroll_into_view_if_needed()
+    button.click()
+    step = page.locator(f"#{anchor(step_id)}")
+    expect(step).to_be_in_viewport(timeout=10_000)
+    page.wait_for_timeout(800)
+    box = step.bounding_box()
+    assert box is not None and 0 <= box["y"] < 450  # near the top of the 900 px window
+    assert page.evaluate(MAIN_SCROLL) > 0
+    page.screenshot(path="test-artifacts/alur-buka-langkah.png")
