@@ -595,7 +595,8 @@ class ActReader:
                 if x in neg:
                     has_neg = True
                 if x in ("email",) and j + 1 < n and any(
-                        y in ("terdaftar", "dipakai", "digunakan", "terpakai")
+                        y in ("terdaftar", "dipakai", "digunakan", "terpakai", "kepake",
+                              "dipake", "terpake")
                         for y in words[j + 1: j + 5]):
                     has_email_used = True
                 if x in self.set["will"]:
@@ -1197,6 +1198,8 @@ class ActReader:
                 continue  # "stand meter 12.340": a number, not money
             if not rp and not unit and not rupiah and len(plain) > 9:
                 continue
+            if len(plain) > 15 or len(dec or "") > 15:
+                continue  # no bill has that many digits (and int/float would overflow)
             value = float(f"{int(plain)}.{dec}") if dec else float(int(plain))
             if unit:
                 if dec is None and grouped and "," in digits and len(digits.split(",")[-1]) != 3:
@@ -1442,6 +1445,8 @@ class ActReader:
         promise_sents = {t.sent[a.start] for a in acts
                          if a.act in ("promise_contact", "announce_forward")}
         promise_only = {t.sent[a.start] for a in acts if a.act == "promise_contact"}
+        office_advice = any(a.act == "email_used_advice" and a.slot("option") == "office"
+                            and a.polarity != DENIED for a in acts)
         out = []
         for a in acts:
             if a.act == "close" and opening:
@@ -1477,6 +1482,7 @@ class ActReader:
                         w for k, w in enumerate(t.words) if t.sent[k] == t.sent[a.start]}):
                 continue  # the office named for a forward, or only described
             if (a.act == "email_used_advice" and a.slot("option") == "other_email"
+                    and a.polarity != DENIED and not office_advice
                     and not REGISTRATION & set(t.words)
                     and not OTHER & set(t.words[a.start: a.end + 1])):
                 continue  # "ganti email Invoice ke email baru": a correction, not the advice
