@@ -350,6 +350,10 @@ ASK_MORE_OBJECT = frozenset({"nomor", "telepon", "email", "alamat", "idpel", "ta
 # A channel named after these is no offer: an e-mail domain, a comparison.
 NOT_OFFER_BEFORE = frozenset({"domain", "berdomain", "seperti", "beda", "berbeda", "dibanding",
                               "dibandingkan", "daripada"})
+# Lists of menus: "a → b → Masuk", "a > b > Login", "1. ...\n4. Masuk"
+LIST_SEP = re.compile(r"→|➡|⇒|->|>|\n\s*\d+[.)]|(?:^|\s)\d+[.)]?\s")
+LIST_BEFORE = re.compile(r"(→|➡️?|⇒|->|>|(?:^|\n|\s)\d+[.)]?)$")
+LIST_AFTER = re.compile(r"(→|➡|⇒|->|>|\n|\s\d+[.)]?\s|[.,;!]?\s*$|[.,;]?\s*\n)")
 # English words Indonesian service talk uses as its own ("oke", "thank you", "sorry")
 LOANWORDS = frozenset({"okay", "ok", "yes", "no", "sorry", "thanks", "thank", "you", "noted",
                        "hi", "hello", "sure", "bye", "please", "sir", "madam", "mam"})
@@ -432,8 +436,10 @@ class ActReader:
         for step, _ in sop.all_steps():
             for cue in step.cues:
                 steps.extend(c(cue, step.id))
-        self.steps = Matcher(steps)
         self.login_steps = tuple(lex.login_steps)
+        self.steps = Matcher(steps)
+        self._login_item = next((p for p in self.steps.patterns
+                                 if self.login_steps and p.value == self.login_steps[0]), None)
         self.registration_steps = frozenset(lex.registration_steps)
 
     # -------------------------------------------------------- set-up
@@ -1095,8 +1101,24 @@ class ActReader:
                     ask_sents.update(range(t.sent[s] + 1, t.sent[s] + 6))
 
     # -------------------------------------------------------- website steps
+    def _list_items(self, t: Text) -> list[tuple[int, int, Pattern]]:
+        """"Pelayanan Pelanggan → ... → Masuk", "4. Masuk": a bare "Masuk"/"Login" standing
+        as an item of a list of menus is the login step."""
+        if not LIST_SEP.search(t.raw):
+            return []
+        out = []
+        for k, w in enumerate(t.words):
+            if w not in ("masuk", "login", "signin") or self._login_item is None:
+                continue
+            a, b = t.spans[k]
+            before = t.raw[:a].rstrip(" \t*_'\"")
+            after = t.raw[b:].lstrip(" \t*_'\"")
+            if LIST_BEFORE.search(before) and (not after or LIST_AFTER.match(after)):
+                out.append((k, k, self._login_item))
+        return out
+
     def _steps(self, t: Text, conds, taken, acts, add) -> None:
-        hits = [h for h in self.steps.find(t) if not _inside(h[0], conds)]
+        hits = [h for h in self.steps.find(t) + self._list_items(t) if not _inside(h[0], conds)]
         # the longest phrase wins where two overlap ("info tagihan listrik" is 4c, not 4-info)
         chosen: list[tuple[int, int, Pattern]] = []
         for s, e, p in sorted(hits, key=lambda h: (-(h[1] - h[0]), h[0])):
