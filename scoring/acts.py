@@ -354,6 +354,8 @@ NOT_OFFER_BEFORE = frozenset({"domain", "berdomain", "seperti", "beda", "berbeda
 LIST_SEP = re.compile(r"→|➡|⇒|->|>|\n\s*\d+[.)]|(?:^|\s)\d+[.)]?\s")
 LIST_BEFORE = re.compile(r"(→|➡️?|⇒|->|>|(?:^|\n|\s)\d+[.)]?)$")
 LIST_AFTER = re.compile(r"(→|➡|⇒|->|>|\n|\s\d+[.)]?\s|[.,;!]?\s*$|[.,;]?\s*\n)")
+# An earlier forward told about ("bulan lalu sudah pernah diteruskan ke Unit")
+FORWARD_PAST = frozenset({"pernah", "kemarin", "sebelumnya", "statusnya"})
 # English words Indonesian service talk uses as its own ("oke", "thank you", "sorry")
 LOANWORDS = frozenset({"okay", "ok", "yes", "no", "sorry", "thanks", "thank", "you", "noted",
                        "hi", "hello", "sure", "bye", "please", "sir", "madam", "mam"})
@@ -702,7 +704,7 @@ class ActReader:
         cso = self.set["cso_self"]
         for j in range(start + 1, end):
             if (words[j] in neg and words[j + 1] not in neutral
-                    and not not cso.isdisjoint(words[j + 1: end])):
+                    and (words[j + 1] in cso or cso.isdisjoint(words[j + 1: end]))):
                 return True
         c = clause[start]
         j = start - 1
@@ -836,6 +838,9 @@ class ActReader:
                         continue
                     if any(w in ("sebelum", "sblm") for w in t.words[max(0, s - 3):s]):
                         continue  # "sebelum kami teruskan, ...": not forwarded (yet)
+                    if t.sent[s] not in t.question and FORWARD_PAST & {
+                            w for k, w in enumerate(t.words[:e + 1]) if t.clause[k] == t.clause[s]}:
+                        continue  # "bulan lalu sudah pernah diteruskan": an earlier forward
                     if pol == DENIED and "jangan" in t.words[max(0, s - 3): e + 1]:
                         continue  # "jangan teruskan email itu": a warning, no forward
                     if self._customer_does(t, s) or "terdekat" in t.words[s: e + 3]:
@@ -967,6 +972,9 @@ class ActReader:
                     w in past for w in before):
                 self._offer(add, ASKED, s, e, None, p.value)  # "sudah dicoba di web ...?"
                 continue
+            sent_before = [w for k, w in enumerate(words[:s]) if t.sent[k] == t.sent[s]]
+            if "terima" in sent_before and {"bersedia", "mau", "berkenan"} & set(sent_before):
+                continue  # "terima kasih sudah bersedia mencoba lewat website": accepted before
             y = max((k for k in range(first, s) if words[k] in ("yang", "yg")), default=None)
             if y is not None and not negs.isdisjoint(words[y:s]):
                 continue  # "email yang belum pernah didaftarkan di website": a description
