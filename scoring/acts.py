@@ -78,7 +78,7 @@ DIGITS11 = re.compile(r"(?<![\d.,])\d{11}(?!\d)")
 AMOUNT = re.compile(
     r"(?<![\w.,])((?:rp|idr)\.?\s*)?(\d{1,3}(?:[.,]\d{3})+|\d+[.,]\d{1,2}(?=\s*(?:ribu|rb|k|juta|jt)\b)"
     r"|\d+)(?:,(\d{1,2})(?!\d)|,-|\.-)?"
-    r"(?:\s*(ribu|rb|k|juta|jt)(an)?\b)?(\s*rupiah)?",
+    r"(?:\s*(ribu|rb|(?<=\d)k|juta|jt)(an)?\b)?(\s*rupiah)?",
     re.IGNORECASE,
 )
 NOT_BILL_AFTER = re.compile(r"\s*(per\b|/\s*kwh)", re.IGNORECASE)
@@ -1213,9 +1213,10 @@ class ActReader:
         money_context = {w[:-3] if w.endswith("nya") else w for w in t.lower}
         for m in AMOUNT.finditer(low):
             rp, digits, dec, unit, an, rupiah = m.groups()
-            if unit and re.fullmatch(r"\d+[.,]\d{1,2}", digits):
+            if unit and (re.fullmatch(r"\d+[.,]\d{1,2}", digits) or (
+                    unit in ("juta", "jt") and re.fullmatch(r"\d{1,3}[.,]\d{3}", digits))):
                 whole, frac = re.split(r"[.,]", digits)
-                digits, dec = whole, frac  # "1.5jt", "1,2 juta"
+                digits, dec = whole, frac  # "1.5jt", "1,2 juta", "1,085 jt"
             plain = re.sub(r"[.,]", "", digits)
             grouped = digits != plain
             if not (rp or unit or rupiah or grouped) and not (
@@ -1238,6 +1239,17 @@ class ActReader:
                     pass
                 # "1,2 juta": the regex took "1" and decimals "2"
                 value = value * UNITS[unit]
+            if found and unit and re.fullmatch(r"\s*(?:dan\s+)?", low[found[-1][1]:m.start()]) and (
+                    found[-1][2] % 1_000_000 == 0 and value < 1_000_000
+                    or found[-1][2] % 1_000 == 0 and value < 1_000) and found[-1][2] > value:
+                a0, _, v0, u0 = found.pop()  # "1 juta 85 ribu", "1juta 85ribu"
+                found.append((a0, m.end(), v0 + int(round(value)), u0))
+                continue
+            if found and rupiah and not unit and re.fullmatch(r"\s*(?:dan\s+)?", low[
+                    found[-1][1]:m.start()]) and found[-1][2] % 1_000 == 0 and value < 1_000:
+                a0, _, v0, u0 = found.pop()  # "345 ribu 500 rupiah"
+                found.append((a0, m.end(), v0 + int(round(value)), u0))
+                continue
             found.append((m.start(), m.end(), int(round(value)), bool(unit or an)))
         # "1,2 juta" read as digits "1" + ",2" decimals above; words next
         i = 0
