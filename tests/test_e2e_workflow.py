@@ -43,3 +43,24 @@ def test_the_result_opens_at_its_top_and_buka_langkah_lands_on_the_step(browser_
     assert box is not None and 0 <= box["y"] < 450  # near the top of the 900 px window
     assert page.evaluate(MAIN_SCROLL) > 0
     page.screenshot(path="test-artifacts/alur-buka-langkah.png")
+
+
+def test_progres_saya_shows_the_whole_table_and_reopens_an_attempt(browser_page, server_url):
+    from tests.e2e import open_app
+
+    page = browser_page
+    idpel = start_setuju_web_call(page, server_url)  # one attempt of its own, quickly done
+    say(page, REPLIES[0])
+    submit_apkt(page, "Issue Closed di CC PLN 123", idpel)
+    open_app(page, server_url, "progres")
+    expect(page.get_by_role("heading", name="Percobaan saya")).to_be_visible()
+    table = page.locator("[data-testid='stDataFrame']").nth(1)
+    table.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    table.screenshot(path="test-artifacts/alur-progres-tabel.png")
+    page.locator(".st-key-progres-buka").click()
+    page.get_by_role("option").first.click()
+    expect(page.locator(".st-key-progres-umpan-balik")).to_be_visible()
+    expect(page.locator(".st-key-progres-umpan-balik")
+           .get_by_text("Penilaian per kriteria SOP")).to_be_visible()
+    screenshot(page, "alur-progres-buka-percobaan")

@@ -87,3 +87,35 @@ def test_a_new_account_is_told_it_is_a_first_sign_in_not_a_reset(fresh_app_db):
     at = app_as(None).run()
     _login(at, "peserta1", temp)
     assert "diatur ulang oleh admin" in at.info[0].value
+
+
+# ---------------------------------------------------------------- 11: Progres saya
+def test_progres_saya_reopens_a_past_attempt_with_its_whole_feedback(fresh_app_db):
+    from tests.test_practice_page import _attempt, open_page, shown
+
+    _attempt("peserta1", "invoice-tetap-kesal", passed=False)
+    _attempt("peserta1", "invoice-tetap-kesal", passed=True)
+    at = open_page(url_path="progres")
+    box = at.selectbox(key="progres-buka")
+    assert len(box.options) == 2 and box.value is None
+    failed = [o for o in box.options if o.endswith("TIDAK LULUS")]
+    assert len(failed) == 1 and "Minta Invoice via email, tetap ingin dikirim email" in failed[0]
+    failed_attempt = latest_attempt("peserta1", passed=False)
+    box.set_value(failed_attempt.id)
+    at.run()
+    assert not at.exception, at.exception
+    text = shown(at)
+    assert "TIDAK LULUS" in {m.value for m in at.metric}  # the score of that attempt
+    assert "Penilaian per kriteria SOP" in [h.value for h in at.subheader]
+    assert "Bukti" in text  # the criteria with their evidence
+    assert [b for b in at.button if (b.key or "").startswith("latihan-sop-progres-")]
+    assert any(e.label == "Transkrip dan formulir APKT" for e in at.expander)
+
+
+def latest_attempt(username: str, *, passed: bool):
+    from store import AttemptFilter, Requester, list_attempts
+
+    uid = user_id(username)
+    rows = list_attempts(database(), requester=Requester.of(uid, ["trainee"]),
+                         where=AttemptFilter(trainee_id=uid), limit=50)
+    return next(a for a in rows if a.passed == passed)

@@ -861,6 +861,23 @@ def _practice_result(done: dict[str, Any]) -> None:
     _transcript(pc, done["apkt"])
 
 
+def attempt_result(attempt_id: int, key: str) -> None:
+    """A saved attempt of the signed-in user with its whole feedback, as its result screen
+    showed it: score, criteria with evidence and SOP steps, transcript and APKT form."""
+    problems: list[str] = []
+    done = _record_of(attempt_id, problems)
+    if done is None:
+        st.warning(plain("; ".join(problems) or f"percobaan {attempt_id} tidak ditemukan"))
+        return
+    pc: PracticeCall = done["pc"]
+    result: ScoreResult = done["result"]
+    st.caption(plain(f"Kasus: {pc.case_title} · skenario: {pc.scenario.title} · "
+                     f"tingkat {pc.scenario.difficulty} · {MODE_LABELS.get(pc.mode, pc.mode)}"))
+    _score_header(result, key)
+    _criteria(feedback(result, sop=pc.sop, scenario=pc.scenario, mode=pc.mode), key, pc.sop)
+    _transcript(pc, done["apkt"])
+
+
 def _exam_result(exam: dict[str, Any]) -> None:
     done = exam["done"]
     n = len(exam["set"])

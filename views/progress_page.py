@@ -23,12 +23,31 @@ from views.state import database, library, scenarios
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")  # Asia/Jakarta: no daylight saving
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 MAX_ROWS = 500
+K_OPEN = "progres-buka"  # the past attempt opened with its feedback
 
 
 def waktu(moment: dt.datetime) -> str:
     """"12 Mei 2025 10.03 WIB" (Indonesian time of day uses a dot)."""
     local = moment.astimezone(WIB)
     return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} WIB"
+
+
+def _reopen(attempts: list, titles: dict[str, str]) -> None:
+    """Any past attempt again, with its whole feedback as its result screen showed it."""
+    from views.practice_page import attempt_result
+
+    by_id = {a.id: a for a in attempts}
+    chosen = st.selectbox(
+        "Buka percobaan", list(by_id), index=None, key=K_OPEN,
+        placeholder="Pilih percobaan untuk melihat umpan balik lengkapnya",
+        format_func=lambda i: (f"{waktu(by_id[i].finished_at)} · "
+                               f"{titles.get(by_id[i].case_id, by_id[i].case_id)} · "
+                               f"{by_id[i].percent:g}% · "
+                               f"{'LULUS' if by_id[i].passed else 'TIDAK LULUS'}"),
+    )  # fmt: skip
+    if chosen is not None:
+        with st.container(border=True, key="progres-umpan-balik"):
+            attempt_result(chosen, "progres")
 
 
 def render() -> None:
@@ -119,11 +138,17 @@ def render() -> None:
         }),  # fmt: skip
         hide_index=True,
         width="stretch",
-        column_config={"Skor (%)": st.column_config.NumberColumn(format="%.1f")},
+        column_config={"Skor (%)": st.column_config.NumberColumn(format="%.1f"),
+                       # wide enough for the longest titles; the mode is the one to scroll
+                       "Tanggal": st.column_config.TextColumn(width=140),
+                       "Kasus": st.column_config.TextColumn(width=315),
+                       "Skenario": st.column_config.TextColumn(width=340)},
+        column_order=("Tanggal", "Kasus", "Skenario", "Skor (%)", "Lulus", "Mode"),
         key="progres-percobaan",
     )
     if len(attempts) == MAX_ROWS:
         st.caption(f"Menampilkan {MAX_ROWS} percobaan terbaru.")
+    _reopen(attempts, titles)
 
     from views.qa_notes import render_notes  # QA's comments on these attempts (issue 5)
 
