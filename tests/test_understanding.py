@@ -187,10 +187,29 @@ def test_unit_followup_reads_who_does_what(text, ok):
     "Tagihan Ibu bulan Mei sebesar tiga ratus empat puluh lima ribu rupiah.",
     "tagihannya Rp345.000,- bu",
     "totalnya 345 ribu ya bu",
+    "tagihannya 345rb bu",
 ])
 def test_amount_in_any_usual_form_earns_bill_amount(text):
     r = attempt("tagihan.jumlah", [OPEN, text, CLOSE], "issue_closed")
     assert crit(r, "bill_amount").ok
+
+
+@pytest.mark.parametrize("text,amount", [
+    ("tagihan bln april 1juta 85ribu", 1_085_000),
+    ("tagihannya 1 juta 85 ribu pak", 1_085_000),
+    ("Tagihan bulan ini 345 ribu 500 rupiah", 345_500),
+    ("totalnya Rp. 1,085jt", 1_085_000),
+    ("tagihan 1,2 juta", 1_200_000),
+    ("tagihan 345k", 345_000),
+])
+def test_amount_in_two_parts_or_decimals_is_one_amount(text, amount):
+    got = [a.slot("amount") for a in READER.read(text) if a.act == "state_amount"]
+    assert got == [amount], got
+
+
+def test_a_meter_number_is_no_amount():
+    assert not [a for a in READER.read("Nomor meternya 56123409877 kan kak?")
+                if a.act == "state_amount"]
 
 
 def test_approximate_or_wrong_amount_does_not_earn_bill_amount():
@@ -268,6 +287,25 @@ def test_service_standard_is_apart_from_the_sop_criteria():
      ("offer_channel", "denied", "pln_mobile")),
     ("Mohon ditunggu sebentar, saya cek dulu ya Bu", ("hold", "said", None)),
     ("Ada lagi yang bisa kami bantu?", ("ask_more", "said", None)),
+    ("Laporan ini tidak kami teruskan ke unit ya bu, karena sudah selesai di sini.",
+     ("announce_forward", "denied", "unit")),
+    ("Tidak perlu ke kantor PLN Pak, cukup daftar ulang pakai email lain.",
+     ("email_used_advice", "denied", "office")),
+    ("Tidak perlu ke kantor PLN Pak, cukup daftar ulang pakai email lain.",
+     ("email_used_advice", "said", "other_email")),
+    ("Pilihannya dua Bu, ganti email atau ke kantor PLN terdekat.",
+     ("email_used_advice", "said", "other_email")),
+    ("Pelayanan Pelanggan → Informasi Tagihan Listrik / Pembelian Token → Masuk",
+     ("website_step", "said", "4d")),
+    ("Maaf ya Bu jadi nunggu, sistemnya agak lemot hari ini", ("empathy", "said", None)),
+    ("Bukan kesalahan Ibu kok, sistem memang menolak email yang sudah terdaftar.",
+     ("empathy", "said", None)),
+    ("Kalau emailnya gak masuk, berarti Bapak yang salah ngetik alamatnya.",
+     ("unprofessional", "said", None)),
+    ("Okay, 530117782045, correct?", ("unprofessional", "said", None)),
+    ("Pake otak dong Pak.", ("unprofessional", "said", None)),
+    ("Buang-buang waktu saya aja.", ("unprofessional", "said", None)),
+    ("Maaf Pak, alamat emailnya bisa dieja?", ("ask_data", "said", "email")),
 ])
 def test_reader_reads_polarity_and_slots(text, expected):
     assert expected in keys(text), READER.read(text)
@@ -280,6 +318,16 @@ def test_reader_reads_polarity_and_slots(text, expected):
     ("Terima kasih, datanya sudah saya catat.", ("close", "said", None)),
     ("Nanti saya telepon balik ya Bu.", ("promise_contact", "said", "unit")),
     ("Noted Bu, request-nya kami follow up.", ("unprofessional", "said", None)),
+    ("Bulan lalu permintaan Bapak sudah pernah diteruskan ke Unit, dan statusnya sudah selesai.",
+     ("announce_forward", "said", "unit")),
+    ("Terima kasih sudah bersedia mencoba lewat website ya Bu.",
+     ("offer_channel", "said", "website")),
+    ("Bapak tanpa perlu menyebutkan alamat, cukup nama dan ID pelanggan saja.",
+     ("unprofessional", "said", None)),
+    ("Emailnya dewi.lestari@example.co.id ya Bu? d-e-w-i titik l-e-s-t-a-r-i",
+     ("unprofessional", "said", None)),
+    ("Pak, kedepannya bisa cek sendiri ya, bisa via aplikasi PLN Mobile.",
+     ("unprofessional", "said", None)),
 ])
 def test_reader_does_not_read_what_is_not_done(text, absent):
     assert absent not in keys(text)
