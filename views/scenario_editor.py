@@ -69,6 +69,7 @@ K_YAML = P + "yaml"  # the YAML view's text area
 K_REASON = P + "reason"
 K_CONFLICT = P + "conflict"  # (message, current number) after a refused save
 K_FLASH = P + "flash"  # (kind, message) shown once
+K_RESYNC = P + "resync"  # a new text was opened: set every form widget from it at the next draw
 K_SAVE_PROBLEMS = P + "save_problems"
 K_SEED = P + "seed"
 K_REPLIES = P + "replies"
@@ -104,6 +105,10 @@ def open_draft(text: str, *, item: str | None, base: int | None) -> None:
     for key in (K_CONFLICT, K_SAVE_PROBLEMS, K_REASON):
         ss.pop(key, None)
     sync_widgets(text)
+    # Opened from another part of the page (a restore in Riwayat), the form's widgets are not
+    # drawn in this run and Streamlit may drop or keep stale values for them: the editor sets
+    # them again from this text when it next draws, before any widget is made.
+    ss[K_RESYNC] = True
     keep_draft()
 
 
@@ -131,6 +136,7 @@ def restore_draft() -> bool:
     ss[K_TEXT] = ss[K_YAML] = data["text"]
     ss[K_OPEN], ss[K_BASE] = data.get("item"), data.get("base")
     sync_widgets(data["text"])
+    ss[K_RESYNC] = True
     unsaved = _unsaved(data["text"], data.get("item"), data.get("base"))
     if unsaved:
         flash("info", f"Draf skenario dipulihkan (tersimpan {jam(record.updated_at)} WIB).")
@@ -324,6 +330,9 @@ def render_editor(user: UserRecord) -> None:
         st.info("Pilih skenario di tab Daftar, atau buat skenario baru.",
                 icon=":material/edit_note:")
         return
+    if ss.pop(K_RESYNC, False):
+        sync_widgets(ss[K_TEXT])
+        ss[K_YAML] = ss[K_TEXT]
     sync_widgets(ss[K_TEXT], only_missing=True)
     ss.setdefault(K_YAML, ss[K_TEXT])
     dialogue = load_dialogue_data(sop_library=snap.sops)
@@ -424,7 +433,7 @@ def _form(draft: Draft, snap: ContentSnapshot, dialogue, *, editing: bool) -> No
         labels = {f.id: f.label for f in sop.facts}
         for fid in case.facts:
             ss.setdefault(F + f"facts.{fid}", False)
-            st.checkbox(f"{labels.get(fid, fid)} (`{fid}`)", key=F + f"facts.{fid}",
+            st.checkbox(f"{plain(labels.get(fid, fid))} (`{fid}`)", key=F + f"facts.{fid}",
                         on_change=_on_field, args=(f"facts.{fid}",), disabled=off)
     problems_under(draft, "facts")
     st.selectbox("Email Invoice yang tercatat", list(EMAIL_ON_RECORD_LABELS),
@@ -592,10 +601,13 @@ def render_history(kind: str, item_id: str, user: UserRecord, *, key: str,
     st.dataframe(rows, hide_index=True, width="stretch", key=f"{key}-table")
     numbers = [v.number for v in versions]
     by_number = {v.number: v for v in versions}
+    # keyed by the newest version: after a save or a restore the comparison starts again from
+    # the new version and the one before it (a kept choice would compare 1 with 1)
+    newest = numbers[0]
     c1, c2 = st.columns(2)
     old = c1.selectbox("Bandingkan versi", numbers, index=min(1, len(numbers) - 1),
-                       key=f"{key}-a", format_func=lambda n: f"versi {n}")
-    new = c2.selectbox("dengan versi", numbers, index=0, key=f"{key}-b",
+                       key=f"{key}-a-{newest}", format_func=lambda n: f"versi {n}")
+    new = c2.selectbox("dengan versi", numbers, index=0, key=f"{key}-b-{newest}",
                        format_func=lambda n: f"versi {n}")
     a, b = by_number[old], by_number[new]
     changes = changed_fields(a.text, b.text)
@@ -613,7 +625,8 @@ def render_history(kind: str, item_id: str, user: UserRecord, *, key: str,
         if not older:
             st.caption("Belum ada versi lama.")
             return
-        pick = st.selectbox("Versi", older, key=f"{key}-pick", format_func=lambda n: f"versi {n}")
+        pick = st.selectbox("Versi", older, key=f"{key}-pick-{newest}",
+                            format_func=lambda n: f"versi {n}")
         reason = st.text_input("Alasan", key=f"{key}-reason", max_chars=300,
                                placeholder=f"mis. kembali ke versi {pick}")
         if st.button(f"Pulihkan versi {pick}", key=f"{key}-restore-btn",
