@@ -15,6 +15,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from views import auth
+from views.errors import page_errors
 from views.pages import build_pages, draw_menu
 from views.state import database
 
@@ -35,17 +36,18 @@ st.set_page_config(
     initial_sidebar_state="expanded" if user else "collapsed",  # no menu before signing in
 )
 
-if user is None:
-    auth.login_screen()
-    st.stop()
-if user.must_change_password:
-    auth.change_password_screen(user)
-    st.stop()
+with page_errors():  # a short message with an error id, never a traceback (views/errors.py)
+    if user is None:
+        auth.login_screen()
+        st.stop()
+    if user.must_change_password:
+        auth.change_password_screen(user)
+        st.stop()
 
-after_sso = auth.page_after_login(pages)  # the address asked for before a single sign-on
-if after_sso is not None:
-    st.switch_page(pages[after_sso[0]], query_params=after_sso[1])
+    after_sso = auth.page_after_login(pages)  # the address asked for before a single sign-on
+    if after_sso is not None:
+        st.switch_page(pages[after_sso[0]], query_params=after_sso[1])
 
-draw_menu(user.roles, pages)
-auth.account_sidebar(user)
-navigation.run()
+    draw_menu(user.roles, pages)
+    auth.account_sidebar(user)
+    navigation.run()

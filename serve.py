@@ -8,6 +8,9 @@ two routes that set and clear the sign-in cookie (web/routes.py) beside Streamli
 
 import streamlit as st
 
+from views.errors import on_script_error
 from web.routes import ROUTES
 
-app = st.App("app.py", routes=ROUTES)
+# on_script_error: an exception in a page or a widget callback shows a short message with an
+# error id (views/errors.py), never Streamlit's traceback
+app = st.App("app.py", routes=ROUTES, on_script_error=on_script_error)

@@ -20,6 +20,7 @@ never touch the database (the page saves the `NewAttempt` that `finish_call` bui
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -379,6 +380,18 @@ def finish_call(
         "finished_at": max(finished_at, pc.started_at),
     }
     return Finished(result, attempt)
+
+
+def call_key(pc: PracticeCall, trainee_id: int) -> str:
+    """Which call an attempt finishes: the trainee, scenario, seed, mode, exam and the moment
+    the call started (kept with the call in the draft, so a reload keeps it too). The store
+    saves one attempt per key, so finishing the same call again never stores it twice; a new
+    call on the same seed ("Ulangi") starts at another moment and is a new attempt. The
+    Latihan page adds it to the attempt (`finish_call` leaves it out: simulated and imported
+    attempts have none)."""
+    text = "|".join([str(trainee_id), pc.scenario.id, str(pc.seed), pc.mode,
+                     pc.exam_id or "", pc.started_at.isoformat()])  # fmt: skip
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------- feedback

@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
 )
 from sqlalchemy import Select, case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sop.yamlfile import field_name
@@ -106,6 +107,9 @@ class _AttemptFields(BaseModel):
     rubric_version: str | None = Field(default=None, min_length=1, max_length=80)
     started_at: AwareDatetime
     finished_at: AwareDatetime
+    # the call this attempt finishes (scenarios.practice.call_key); an attempt is stored once
+    # per call key, so a save tried again (a busy database, a double click) never doubles it
+    call_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{16,64}$")
 
 
 class NewAttempt(_AttemptFields):
@@ -232,19 +236,48 @@ def validate_attempt(data: NewAttempt | Mapping[str, Any]) -> NewAttempt:
 
 
 def save_attempt(db: Database | Session, *, attempt: NewAttempt | Mapping[str, Any]) -> int:
-    """Store one attempt in one transaction; return its id. Nothing is written on error."""
+    """Store one attempt in one transaction; return its id. Nothing is written on error.
+
+    An attempt with a `call_key` already stored is not stored again: its id is returned (the
+    same trainee's; another's is refused)."""
     new = validate_attempt(attempt)
     with writing(db) as s:
         if s.get(User, new.trainee_id) is None:
             raise StoreError("trainee_id", f"pengguna {new.trainee_id} tidak ada")
         require_actor(s, new.trainee_id, ANY_ROLE)  # the trainee's account now, not at the start
+        if new.call_key is not None:
+            saved = _saved_call(s, new)
+            if saved is not None:
+                return saved
         row = Attempt(**new.model_dump(mode="json", exclude={"started_at", "finished_at"}))
         row.started_at = new.started_at
         row.finished_at = new.finished_at
-        s.add(row)
-        s.flush()
+        if new.call_key is None:
+            s.add(row)
+            s.flush()
+        else:  # a concurrent save of the same call (PostgreSQL) meets the unique index
+            try:
+                with s.begin_nested():
+                    s.add(row)
+                    s.flush()
+            except IntegrityError:
+                saved = _saved_call(s, new)
+                if saved is None:
+                    raise
+                return saved
         add_facts(s, row)  # the narrow rows the QA filters and dashboards read
         return row.id
+
+
+def _saved_call(s: Session, new: NewAttempt) -> int | None:
+    found = s.execute(
+        select(Attempt.id, Attempt.trainee_id).where(Attempt.call_key == new.call_key)
+    ).one_or_none()
+    if found is None:
+        return None
+    if found.trainee_id != new.trainee_id:
+        raise StoreError("call_key", "sudah dipakai percobaan peserta lain")
+    return int(found.id)
 
 
 # ---------------------------------------------------------------- reading

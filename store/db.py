@@ -8,10 +8,12 @@ psycopg 3 (`postgresql://` URLs are rewritten to `postgresql+psycopg://`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -19,13 +21,18 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import database_url
+from store.errors import StoreError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 _WRITE = "cso_write"  # connection execution option: this transaction will write
+_BUSY = "cso_busy_ms"  # connection execution option: how long this write waits for a lock
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -72,11 +79,20 @@ class Database:
             yield s
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in one write transaction: committed at the end, rolled back on error."""
+    def transaction(self, *, busy_timeout_ms: int | None = None) -> Iterator[Session]:
+        """A session in one write transaction: committed at the end, rolled back on error.
+
+        `busy_timeout_ms`: how long to wait for another writer's lock before failing (SQLite's
+        busy timeout, PostgreSQL's lock_timeout); default BUSY_TIMEOUT_MS on SQLite, no limit
+        on PostgreSQL. See `write_retrying`."""
+        options: dict[str, Any] = {_WRITE: True}
+        if busy_timeout_ms is not None:
+            options[_BUSY] = int(busy_timeout_ms)
         with self._sessions() as s:
             with s.begin():
-                s.connection(execution_options={_WRITE: True})
+                s.connection(execution_options=options)
+                if busy_timeout_ms is not None and not self.is_sqlite:
+                    s.execute(text(f"SET LOCAL lock_timeout = {int(busy_timeout_ms)}"))
                 yield s
 
     def dispose(self) -> None:
@@ -133,7 +149,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        write = conn.get_execution_options().get(_WRITE, False)
+        options = conn.get_execution_options()
+        write = options.get(_WRITE, False)
+        busy = int(options.get(_BUSY, BUSY_TIMEOUT_MS))
+        info = conn.connection.info  # kept with the pooled connection
+        if info.get(_BUSY, BUSY_TIMEOUT_MS) != busy:  # and set back on its next transaction
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={busy}")
+            info[_BUSY] = busy
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
@@ -166,3 +188,67 @@ def reading(db: Database | Session) -> Iterator[Session]:
     else:
         with db.session() as s:
             yield s
+
+
+# ---------------------------------------------------------------- a busy database
+# SQLite: another process holds the write lock ("database is locked"); PostgreSQL: a lock
+# wait ran past lock_timeout, a serialization failure or a deadlock. All of them leave nothing
+# written (the transaction rolls back) and may succeed when tried again.
+BUSY_TRIES = 3  # write_retrying: tries of one write
+BUSY_TRY_MS = 3_000  # ... each waiting this long for the lock
+BUSY_PAUSES = (0.3, 0.8)  # ... with these pauses (seconds) between tries
+_PG_BUSY = {"55P03", "40001", "40P01"}  # lock_not_available, serialization, deadlock
+BUSY_MESSAGE = (
+    "Basis data sedang sibuk sehingga data belum tersimpan. Isian Anda tetap ada; "
+    "coba simpan lagi sebentar lagi."
+)
+
+
+class DatabaseBusy(StoreError):
+    """The database stayed busy (locked by another writer) through every try; nothing of the
+    write was kept, and the same write may be tried again."""
+
+    def __init__(self, tries: int):
+        super().__init__("basis_data", BUSY_MESSAGE)
+        self.tries = tries
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether `exc` means "another writer holds the lock; try again later"."""
+    if isinstance(exc, DatabaseBusy):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _PG_BUSY:
+        return True
+    message = str(orig).lower()
+    return "database is locked" in message or "database table is locked" in message
+
+
+def write_retrying(
+    db: Database,
+    work: Callable[[Session], T],
+    *,
+    tries: int | None = None,
+    busy_timeout_ms: int | None = None,
+    pauses: tuple[float, ...] | None = None,
+) -> T:
+    """Run `work(session)` in a write transaction of its own; when the database is busy, roll
+    back and try again (bounded: `tries` tries of `busy_timeout_ms` each, with `pauses` between
+    them), then raise DatabaseBusy. `work` must be safe to run again from its start (each try
+    is a new transaction; nothing of a failed try is kept). Other errors pass through."""
+    tries = BUSY_TRIES if tries is None else max(1, tries)
+    wait = BUSY_TRY_MS if busy_timeout_ms is None else busy_timeout_ms
+    pauses = BUSY_PAUSES if pauses is None else pauses
+    for n in range(1, tries + 1):
+        try:
+            with db.transaction(busy_timeout_ms=wait) as s:
+                return work(s)
+        except Exception as exc:
+            if not is_busy(exc):
+                raise
+            log.warning("basis data sibuk (percobaan %d dari %d): %s", n, tries, exc)
+            if n < tries:
+                time.sleep(pauses[min(n - 1, len(pauses) - 1)] if pauses else 0)
+    raise DatabaseBusy(tries)

@@ -96,6 +96,7 @@ class Attempt(Base):
         Index(None, "mode", "finished_at"),
         Index(None, "finished_at"),
         Index(None, "exam_id"),
+        Index(None, "call_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -118,6 +119,8 @@ class Attempt(Base):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # the call this attempt finishes (scenarios.practice.call_key): saved once, never twice
+    call_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class LoginFailure(Base):

@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.config import session_absolute, session_idle
 from core.security import plausible_token, session_token, token_digest
-from store.db import Database, reading, writing
+from store.db import Database, is_busy, reading, writing
 from store.models import SESSION_VIAS, AuthSession
 from store.types import utcnow
 from store.users import UserRecord, get_user, revoke_sessions
@@ -222,10 +223,14 @@ def _touch(db: Database | Session, check: SessionCheck, now: datetime) -> Sessio
         return check
     if (now - record.last_seen_at).total_seconds() < TOUCH_SECONDS:
         return check
-    with writing(db) as s:
-        s.execute(update(AuthSession)
-                  .where(AuthSession.id == record.id, AuthSession.revoked_at.is_(None))
-                  .values(last_seen_at=now))  # fmt: skip
+    try:
+        with writing(db) as s:
+            s.execute(update(AuthSession)
+                      .where(AuthSession.id == record.id, AuthSession.revoked_at.is_(None))
+                      .values(last_seen_at=now))  # fmt: skip
+    except DBAPIError as exc:  # a busy database: noted at the next use; the page goes on
+        if not is_busy(exc):
+            raise
     return check
 
 

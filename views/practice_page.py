@@ -38,6 +38,7 @@ from scenarios.practice import (
     PracticeCall,
     PracticeError,
     add_reply,
+    call_key,
     case_choices,
     check_apkt,
     choose_scenario,
@@ -63,6 +64,7 @@ from sop.groups import GROUP_SERVICE, SERVICE_MARK, SERVICE_TITLE
 from sop.models import Sop
 from store import get_attempt, save_attempt
 from store.content import version_for_attempt
+from store.db import DatabaseBusy, is_busy, write_retrying
 from store.drafts import DraftConflict
 from store.errors import StoreError
 from views import scroll
@@ -248,7 +250,14 @@ def _save(session=None) -> bool:
     user_id = st.session_state.get(SESSION_USER)
     if user_id is None:
         return False
-    return DRAFT.save(user_id, _draft_data(), session=session)
+    if session is not None:
+        return DRAFT.save(user_id, _draft_data(), session=session)
+    try:
+        return DRAFT.save(user_id, _draft_data())
+    except Exception as exc:  # a busy database: the page keeps it, the next action saves it
+        if not is_busy(exc):
+            raise
+        return True
 
 
 def _kept(action):
@@ -461,15 +470,27 @@ def _on_submit() -> None:
         return
     done = finish_call(pc, check.apkt, scorer=scorer(), trainee_id=user.id,
                        rubric_version=rubric_version(pc.sop.id))
+    attempt = {**done.attempt, "call_key": call_key(pc, user.id)}  # stored once per call
     before = _snapshot()
+    held = {k: ss.get(k) for k in (DRAFT.k_version, DRAFT.k_at, DRAFT.k_mark)}
+
+    def work(s) -> None:  # tried again while the database is busy, each time from the start
+        _rollback(before)
+        ss.update(held)
+        attempt_id = save_attempt(s, attempt=attempt)
+        _after_finish(pc, {"pc": pc, "result": done.result, "attempt_id": attempt_id,
+                           "apkt": check.apkt})  # fmt: skip
+        _save(session=s)
+
     try:  # the attempt and the page's next state in one transaction: saved once, or not at all
-        with database().transaction() as s:
-            attempt_id = save_attempt(s, attempt=done.attempt)
-            _after_finish(pc, {"pc": pc, "result": done.result, "attempt_id": attempt_id,
-                               "apkt": check.apkt})  # fmt: skip
-            _save(session=s)
+        write_retrying(database(), work)
     except DraftConflict:
         _rollback(before)
+    except DatabaseBusy as exc:  # nothing saved; the form stays as typed, to be saved again
+        _rollback(before)
+        ss.update(held)
+        ss[K_ERRORS] = {}
+        _notice("warning", f"Percobaan belum tersimpan. {exc.message}")
     except (StoreError, PracticeError) as exc:
         _rollback(before)
         ss[K_ERRORS] = {}
