@@ -135,3 +135,53 @@ def test_chromium_the_editor_shows_the_restored_version(browser_page, server_url
     text = yaml_box.input_value()
     assert f"id: {SC}" in text and "title: Judul setelah pemulihan" in text
     assert "persona:" in text and "opening:" in text
+
+
+QA_LOGIN = ("qa1", "demo-pln-123")
+
+
+@pytest.mark.browser
+def test_chromium_qa_marks_reviewed_and_asks_calibration_after_an_override(
+        browser_page, server_url):
+    from playwright.sync_api import expect
+
+    from tests.e2e import open_app, screenshot, wait_idle
+
+    page = browser_page
+    open_app(page, server_url, "qa", login=QA_LOGIN)
+    page.locator(".st-key-qa-attempt [role='combobox']").click()
+    page.keyboard.press("ArrowDown")
+    page.get_by_role("option", name=re.compile(r"^#\d+ ·")).nth(1).click()
+    wait_idle(page)
+    heading = page.get_by_role("heading", name=re.compile(r"^Percobaan #\d+ · "))
+    title = heading.inner_text()
+
+    # an override that changes the score
+    card = page.locator(".st-key-qa-crit-apkt_action").inner_text()
+    now_ok = "tidak terpenuhi" not in card.split("\n")[0]
+    form = page.locator("[data-testid='stForm']").filter(has_text="Ubah penilaian kriteria")
+    form.locator(".st-key-qa-ov-ok").get_by_text(
+        "Tidak terpenuhi" if now_ok else "Terpenuhi", exact=True).click()
+    form.locator(".st-key-qa-ov-comment textarea").fill("Tindakan APKT dicek ulang.")
+    form.get_by_role("button", name="Simpan penilaian QA").click()
+    wait_idle(page)
+    expect(page.get_by_text("Penilaian QA untuk Tindakan APKT sesuai SOP disimpan.")).to_be_visible()
+    expect(heading).to_have_text(title)
+
+    # then the note and "Tandai ditinjau": saved, and the same attempt stays open
+    mark = page.locator("[data-testid='stForm']").filter(has_text="Tandai sudah ditinjau")
+    mark.locator(".st-key-qa-mark-note input").fill("Catatan setelah override.")
+    mark.get_by_role("button", name="Tandai ditinjau").click()
+    wait_idle(page)
+    expect(page.get_by_text("Percobaan ditandai sudah ditinjau.")).to_be_visible()
+    expect(heading).to_have_text(title)
+    page.get_by_text(re.compile(r"^Jejak perubahan")).click()
+    expect(page.get_by_text("Catatan setelah override.").first).to_be_attached()
+
+    # and a calibration request
+    page.get_by_text(re.compile(r"^Kalibrasi \(\d+\)$")).click()
+    page.get_by_role("button", name="Kirim permintaan kalibrasi").click()
+    wait_idle(page)
+    expect(page.get_by_text("Permintaan kalibrasi dikirim.")).to_be_visible()
+    expect(heading).to_have_text(title)
+    screenshot(page, "issue10-qa-after-override")

@@ -13,6 +13,7 @@ kind "qa"), so a reload, a new tab or a restart opens it again.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import streamlit as st
 
@@ -34,6 +35,7 @@ REVIEWED = {ANY: None, "Sudah ditinjau": True, "Belum ditinjau": False}
 DRAFT = PageDraft("qa")  # the attempt open for review
 K_ARRIVED = "qa-arrived"  # the address and the saved attempt were read (once per session)
 PARAM = "attempt"  # /qa?attempt=12
+K_LABELS = "qa-attempt-labels"  # the open attempt's label in the picker, kept while open
 
 
 def waktu(at: dt.datetime) -> str:
@@ -147,6 +149,14 @@ def filters(choices: dict) -> QaFilter:
     )
 
 
+def _attempt_id(value: object) -> int | None:
+    """The attempt id of the picker's value (an id, or a label sent back: "#12 · ...")."""
+    if isinstance(value, int) or value is None:
+        return value
+    found = re.match(r"#(\d{1,11})\b", str(value))
+    return int(found.group(1)) if found else None
+
+
 def attempts_section(user: UserRecord, where: QaFilter) -> None:
     db = database()
     total = count_qa_attempts(db, requester=user.requester, where=where)
@@ -166,16 +176,27 @@ def attempts_section(user: UserRecord, where: QaFilter) -> None:
             "Skor disesuaikan (%)": st.column_config.NumberColumn(format="%.1f"),
         },
     )
-    labels = {a.attempt_id: (f"#{a.attempt_id} · {waktu(a.finished_at)} · {a.trainee_name} · "
-                             f"{case_title(a.case_id)} · {a.percent:.0f}%") for a in attempts}
-    current = st.session_state.get(K_ATTEMPT)
+    # An option's label never changes while the attempt is open: the browser sends the label
+    # back as the choice, so a label with the score in it (changed by an override) or one that
+    # left the filtered list would no longer name the attempt and its next action was lost.
+    known = st.session_state.setdefault(K_LABELS, {})
+    labels = {a.attempt_id: known.get(a.attempt_id) or (
+        f"#{a.attempt_id} · {waktu(a.finished_at)} · {a.trainee_name} · "
+        f"{case_title(a.case_id)}") for a in attempts}
+    current = _attempt_id(st.session_state.get(K_ATTEMPT))
+    st.session_state[K_ATTEMPT] = current
     options = [None, *labels]
     if current is not None and current not in labels:
+        labels[current] = known.get(current) or f"#{current}"
         options.append(current)
-    picked = st.selectbox(
+    known.clear()
+    known.update({current: labels[current]} if current is not None else {})
+    picked = _attempt_id(st.selectbox(
         "Buka percobaan untuk ditinjau", options, key=K_ATTEMPT,
         format_func=lambda i: "Pilih percobaan…" if i is None else labels.get(i, f"#{i}"),
-    )
+    ))
+    if picked is not None:
+        known[picked] = labels.get(picked) or f"#{picked}"
     _remember(user, picked)
     if picked is not None:
         qa_review.attempt_panel(user, picked, on_change=qa_dashboard.clear_cache)
