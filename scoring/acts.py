@@ -222,6 +222,8 @@ class Matcher:
     def __init__(self, patterns: Iterable[Pattern], within_clause: bool = True):
         self.within_clause = within_clause
         self.patterns = tuple(p for p in patterns if p.alts)
+        # ties (same start and end) go to the phrasing listed first, whatever the hash seed
+        self.order = {id(p): i for i, p in enumerate(self.patterns)}
         self.by_first: dict[str, list[Pattern]] = {}
         for p in self.patterns:
             for w in p.alts[0]:
@@ -246,7 +248,8 @@ class Matcher:
                     end = _extend(p, words, sent, s, n)
                     if end is not None:
                         out.append((s, end, p))
-        out.sort(key=lambda h: (h[0], -h[1]))
+        order = self.order
+        out.sort(key=lambda h: (h[0], -h[1], order[id(h[2])]))
         return out
 
 
@@ -1528,6 +1531,10 @@ class ActReader:
                     and not REGISTRATION & set(t.words)
                     and not OTHER & set(t.words[a.start: a.end + 1])):
                 continue  # "ganti email Invoice ke email baru": a correction, not the advice
+            if a.act == "email_used_advice" and any(
+                    x.act == "unprofessional" and x.slot("kind") == "dismissive"
+                    and t.sent[x.start] == t.sent[a.start] for x in acts):
+                continue  # "tanya ke kantor PLN aja, saya gak ngurusin": a brush-off
             if a.act == "email_used_advice" and any(
                     t.sent[x] == t.sent[a.start] for x, _, _ in self.purposes.find(t)):
                 continue  # "hubungi ULP terdekat soal pasang baru": another matter

@@ -410,3 +410,21 @@ def test_a_trainer_adds_a_phrasing_without_code(tmp_path):
     (tmp_path / "sop.yaml").write_text(src, encoding="utf-8")
     sop = next(iter(load([tmp_path]).sops.values()))
     assert "hold" in {a.act for a in ActReader(sop).read(text)}
+
+
+def test_a_reply_reads_the_same_whatever_the_hash_seed():
+    """Overlapping phrasings of equal length must not be chosen by set order: the same reply
+    gets the same reading (and so the same verdict) in every process."""
+    import os
+
+    code = (
+        "import json; from sop.library import load_library; from scoring.acts import ActReader;"
+        "from scoring.corpus import load_corpus;"
+        "r = ActReader(next(iter(load_library().sops.values())));"
+        "print(json.dumps([[a.key for a in r.read(e.text)] for e in load_corpus(['tune'])]))"
+    )
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env={**os.environ, "PYTHONHASHSEED": seed},
+                           cwd=Path(__file__).resolve().parents[1]).stdout
+            for seed in ("1", "2", "3")}
+    assert len(outs) == 1
