@@ -353,10 +353,17 @@ def cmd_users_list(db, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
+    from store.users import unsafe_characters
+
+    def shown(text: str) -> str:  # a name stored before control characters were refused
+        if not unsafe_characters(text):
+            return text
+        return "".join(f"\\u{ord(c):04x}" if unsafe_characters(c) else c for c in text)
+
     for r in rows:
         status = "nonaktif" if r["disabled"] else "aktif"
-        print("\t".join([r["username"], ",".join(r["roles"]), status, r["email"] or "-",
-                         r["display_name"]]))  # fmt: skip
+        print("\t".join([r["username"], ",".join(r["roles"]), status, shown(r["email"] or "-"),
+                         shown(r["display_name"])]))  # fmt: skip
     return 0
 
 

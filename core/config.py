@@ -8,10 +8,14 @@ CSO_SESSION_IDLE_HOURS      a sign-in ends after this long without any action (d
 CSO_SESSION_ABSOLUTE_DAYS   ... and this long after the login in any case (default 7)
 CSO_COOKIE_SECURE  "1": the session cookie is always Secure; "0": never; unset: when the
                    request came over https (directly or through the local reverse proxy)
+CSO_TRUSTED_PROXIES  addresses or networks (comma or space separated) of the reverse proxies
+                   whose X-Forwarded-For / X-Forwarded-Proto are believed (default: loopback,
+                   127.0.0.0/8 and ::1); "none": no proxy is trusted
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -73,3 +77,22 @@ def cookie_secure() -> bool | None:
     if raw in {"0", "false", "no", "tidak"}:
         return False
     return None
+
+
+DEFAULT_TRUSTED_PROXIES = "127.0.0.0/8, ::1"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_proxies() -> tuple[Network, ...]:
+    """CSO_TRUSTED_PROXIES: the networks whose X-Forwarded-* headers are believed (default
+    loopback). Entries that are not an address or network are ignored (trusting less)."""
+    raw = os.environ.get("CSO_TRUSTED_PROXIES", "").strip() or DEFAULT_TRUSTED_PROXIES
+    if raw.lower() in {"none", "-", "tidak"}:
+        return ()
+    out: list[Network] = []
+    for part in raw.replace(",", " ").split():
+        try:
+            out.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            continue
+    return tuple(out)

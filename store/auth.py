@@ -52,13 +52,21 @@ from store.users import (
     get_user_by_username,
     normalise_username,
     set_password_hash,
+    unsafe_characters,
+    unsafe_message,
 )
 
 WAIT_MESSAGE = "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {seconds} detik."
+CURRENT_WAIT_MESSAGE = (
+    "terlalu banyak percobaan yang salah. Coba lagi dalam {seconds} detik."
+)
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_EMAIL_CHARS = 254
 
-DEMO_PASSWORD = "demo1234"
+DEMO_PASSWORD = "demo-pln-123"
+# Former demo passwords, now refused as too common: a demo account still on one of them gets
+# DEMO_PASSWORD from `ensure_demo_accounts`, so the login page's list stays true.
+FORMER_DEMO_PASSWORDS = ("demo1234",)
 # (username, display name, roles): one account per role, two trainees to compare.
 DEMO_ACCOUNTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("peserta1", "Dewi Lestari (demo)", ("trainee",)),
@@ -239,6 +247,9 @@ def normalise_email(email: str | None) -> str | None:
     value = email.strip().lower()
     if len(value) > MAX_EMAIL_CHARS or not EMAIL.fullmatch(value):
         raise StoreError("email", "bukan alamat email yang valid (contoh: nama@pln.co.id)")
+    bad = unsafe_characters(value)
+    if bad:
+        raise StoreError("email", unsafe_message(bad))
     return value
 
 
@@ -311,15 +322,27 @@ def change_password(
     new_password: str,
     current_password: str | None = None,
     keep_session: int | None = None,
+    now: datetime | None = None,
 ) -> UserRecord:
     """The user's own change. `current_password`, when given, must be right (a voluntary
     change); after an admin reset the login itself has just checked the temporary one.
-    The account's other sign-ins end; `keep_session` (the one the change was made in) stays."""
+    The current password is checked under the account's login backoff (the same failures as
+    signing in: a wrong one counts as a failed login, and while the account must wait it is
+    not checked at all). The account's other sign-ins end; `keep_session` (the one the change
+    was made in) stays."""
     user = get_user(db, user_id)
     if user is None:
         raise StoreError("user_id", f"pengguna {user_id} tidak ada")
-    if current_password is not None and not verify_password(user.password_hash, current_password):
-        raise StoreError("current_password", "tidak cocok dengan kata sandi Anda saat ini")
+    if current_password is not None:
+        now = now or utcnow()
+        account = failure_key("akun", user.username)
+        wait = wait_seconds(db, [(account, FREE_FAILURES_ACCOUNT)], now=now)
+        if wait > 0:
+            raise StoreError("current_password", CURRENT_WAIT_MESSAGE.format(seconds=wait))
+        if not verify_password(user.password_hash, current_password):
+            record_failure(db, [account], now=now)
+            raise StoreError("current_password", "tidak cocok dengan kata sandi Anda saat ini")
+        clear_failures(db, [account])
     problem = password_problem(new_password, username=user.username)
     if problem:
         raise StoreError("password", problem)
@@ -337,10 +360,16 @@ def change_password(
 
 def ensure_demo_accounts(db: Database) -> list[tuple[str, bool]]:
     """Create the demo accounts that do not exist yet (password DEMO_PASSWORD); leave the
-    others as they are. Returns (username, created) per demo account."""
+    others as they are, except that one still on a former demo password gets DEMO_PASSWORD.
+    Returns (username, created) per demo account."""
     out = []
     for username, display_name, roles in DEMO_ACCOUNTS:
-        if get_user_by_username(db, username) is not None:
+        existing = get_user_by_username(db, username)
+        if existing is not None:
+            if any(verify_password(existing.password_hash, old) for old in FORMER_DEMO_PASSWORDS):
+                set_password_hash(db, user_id=existing.id, password_hash=hash_password(
+                    DEMO_PASSWORD), must_change_password=False, actor_id=None,
+                    comment="kata sandi demo baru")  # fmt: skip
             out.append((username, False))
             continue
         try:

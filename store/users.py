@@ -11,6 +11,7 @@ is signed out at its next action (a user's own password change keeps the sign-in
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -238,12 +239,45 @@ def _valid_username(username: str) -> str:
     return name
 
 
+# Allowed although of category Cf: the zero-width (non-)joiner, part of emoji and of some
+# scripts' spelling. Every other format character (bidi overrides and isolates, zero-width
+# spaces, soft hyphens ...) is invisible and can disguise a name.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def unsafe_characters(text: str) -> list[str]:
+    """The characters of `text` that may not be in a name or an address: control characters
+    (Cc: NUL, ESC and ANSI sequences, tab, newlines, DEL ...), invisible format characters (Cf,
+    e.g. right-to-left overrides), line and paragraph separators (Zl, Zp), surrogates and
+    unassigned code points; each as U+XXXX, once, in order."""
+    bad: list[str] = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Zl", "Zp", "Cs", "Cn") or (cat == "Cf" and ch not in _JOINERS):
+            code = f"U+{ord(ch):04X}"
+            if code not in bad:
+                bad.append(code)
+    return bad
+
+
+def unsafe_message(bad: list[str]) -> str:
+    """Why a name with `bad` characters is refused, in Indonesian."""
+    shown = ", ".join(bad[:5]) + (" ..." if len(bad) > 5 else "")
+    return ("tidak boleh berisi karakter kontrol atau karakter tak terlihat (baris baru, tab, "
+            f"ESC/ANSI, pengatur arah teks dan sejenisnya); ditemukan {shown}")  # fmt: skip
+
+
 def _valid_display_name(display_name: str) -> str:
+    if not isinstance(display_name, str):
+        raise StoreError("display_name", "wajib diisi")
     name = display_name.strip()
     if not name or len(name) > MAX_NAME_CHARS or "\x00" in name:
         raise StoreError(
             "display_name", f"wajib diisi, maksimal {MAX_NAME_CHARS} karakter, tanpa karakter NUL"
         )
+    bad = unsafe_characters(name)
+    if bad:
+        raise StoreError("display_name", unsafe_message(bad))
     return name
 
 

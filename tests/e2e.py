@@ -57,6 +57,7 @@ def streamlit_server(
     script: str = "serve.py",
     env: dict[str, str] | None = None,
     port: int | None = None,
+    address: str = "127.0.0.1",
 ) -> Iterator[str]:
     """Run `streamlit run <script>` (serve.py: app.py with the sign-in cookie routes, as
     bin/start does) on `port` (default: a free one) with CSO_DATA_DIR=data_dir; yield its URL.
@@ -76,7 +77,7 @@ def streamlit_server(
         sys.executable, "-m", "streamlit", "run", script,
         "--server.headless", "true",
         "--server.port", str(port),
-        "--server.address", "127.0.0.1",
+        "--server.address", address,  # "::": dual-stack, IPv4 peers as ::ffff:a.b.c.d
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
         "--server.runOnSave", "false",
@@ -134,7 +135,7 @@ def wait_idle(page, timeout: float = 30_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
-DEMO_TRAINEE = ("peserta1", "demo1234")  # store.auth.DEMO_ACCOUNTS / DEMO_PASSWORD
+DEMO_TRAINEE = ("peserta1", "demo-pln-123")  # store.auth.DEMO_ACCOUNTS / DEMO_PASSWORD
 
 
 def open_app(

@@ -55,8 +55,9 @@ def menu(at) -> list[str]:
 
 
 def seen(markdown: str) -> str:
-    """Markdown as the reader sees it (backslash escapes removed)."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """Markdown as the reader sees it (backslash escapes and invisible zero-width spaces
+    removed)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "")
 
 
 def refused(at) -> bool:

@@ -224,9 +224,9 @@ def test_the_database_holds_no_clear_password(db, siti):
     login(db, typed_as_name, "apa saja")  # a password typed into the username field
     login(db, "siti", "Sandi-Yang-Keliru")
     temp = reset_password(db, user_id=siti.id, actor_id=admin.id)
-    change_password(db, user_id=siti.id, new_password="Sandi-Baru-Siti-1")
+    change_password(db, user_id=siti.id, new_password="Sandi-Baru-Rahayu-1")
     set_email(db, user_id=siti.id, email="siti@pln.co.id", actor_id=admin.id)
-    clear = [SECRET, typed_as_name, "Sandi-Yang-Keliru", temp, "Sandi-Baru-Siti-1"]
+    clear = [SECRET, typed_as_name, "Sandi-Yang-Keliru", temp, "Sandi-Baru-Rahayu-1"]
 
     meta = MetaData()
     meta.reflect(db.engine)
@@ -322,19 +322,19 @@ def test_a_user_changes_their_own_password_from_the_sidebar(fresh_app_db):
     form = at.sidebar.get("popover")[0]
     current, new, again = form.text_input
     current.input("bukan-sandinya")
-    new.input("Sandi-Baru-Peserta2")
-    again.input("Sandi-Baru-Peserta2")
+    new.input("Sandi-Baru-Budi-2")
+    again.input("Sandi-Baru-Budi-2")
     at.button(key="FormSubmitter:own_password-Simpan kata sandi").click().run()
     assert [e.value.replace("\\", "") for e in at.sidebar.error] == [
         "Kata sandi lama: Tidak cocok dengan kata sandi Anda saat ini"
     ]
     current, new, again = at.sidebar.get("popover")[0].text_input
     current.input(PASSWORD)
-    new.input("Sandi-Baru-Peserta2")
-    again.input("Sandi-Baru-Peserta2")
+    new.input("Sandi-Baru-Budi-2")
+    again.input("Sandi-Baru-Budi-2")
     at.button(key="FormSubmitter:own_password-Simpan kata sandi").click().run()
     assert [e.value for e in at.sidebar.success] == ["Kata sandi diganti."]
-    assert login(database(), "peserta2", "Sandi-Baru-Peserta2", at=datetime.now(UTC)).ok
+    assert login(database(), "peserta2", "Sandi-Baru-Budi-2", at=datetime.now(UTC)).ok
 
 
 def test_login_form_refusals_show_the_generic_message(fresh_app_db):

@@ -13,7 +13,7 @@ from tests.e2e import open_app, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
-TRAINER = ("trainer1", "demo1234")
+TRAINER = ("trainer1", "demo-pln-123")
 OPENING = ("Selamat siang, Mbak. Saya Pak Darto. Invoice bulan ini kok tidak pernah masuk ke "
            "email saya, kenapa ya?")
 CASE_TITLE = "Permasalahan Invoice lainnya"

@@ -39,8 +39,8 @@ GREETING = "Selamat siang, dengan Dewi di PLN 123, ada yang bisa saya bantu?"
 OFFER = "Invoice bisa Bapak/Ibu lihat sendiri di website www.pln.co.id, bersedia?"
 NOTE = "Pelanggan minta Invoice via email; ditawarkan melihat tagihan di website."
 ENDED = "Sesi Anda sudah diakhiri"
-QA_LOGIN = ("qa1", "demo1234")
-TRAINER = ("trainer1", "demo1234")
+QA_LOGIN = ("qa1", "demo-pln-123")
+TRAINER = ("trainer1", "demo-pln-123")
 
 
 def new_page(browser):

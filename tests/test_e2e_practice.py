@@ -168,7 +168,7 @@ def _progress_figures(page) -> list[str]:
 
 def test_progress_page_counts_the_call_and_trains_the_weakest_case(browser_page, server_url):
     page = browser_page
-    open_app(page, server_url, "latihan", login=("peserta2", "demo1234"))
+    open_app(page, server_url, "latihan", login=("peserta2", "demo-pln-123"))
     before = int(_progress_figures(page)[0])
     page.get_by_role("link", name="Latihan").click()
     wait_idle(page)

@@ -14,7 +14,7 @@ from tests.e2e import open_app, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
-QA_LOGIN = ("qa1", "demo1234")  # store.auth.DEMO_ACCOUNTS / DEMO_PASSWORD
+QA_LOGIN = ("qa1", "demo-pln-123")  # store.auth.DEMO_ACCOUNTS / DEMO_PASSWORD
 
 
 def metric_value(page, label: str):

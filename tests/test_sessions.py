@@ -35,7 +35,7 @@ from tests.accounts import PASSWORD, app_as, database, signed_in, user_id
 
 T0 = datetime(2025, 11, 3, 8, 0, tzinfo=UTC)  # 15:00 WIB
 HOUR = timedelta(hours=1)
-SECRET = "Sandi-Siti-123"
+SECRET = "Sandi-Aminah-123"
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from store.auth import DEMO_ACCOUNTS, DEMO_PASSWORD, authenticate
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).parent / "cso-trainer"
-SECRET = "Sandi-Admin-Kuat-1"
+SECRET = "Sandi-Kantor-Kuat-1"
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def siti(db):
     return create_account(db, username="siti", display_name="Siti", roles=["trainee"],
-                          password="Sandi-Siti-123")  # fmt: skip
+                          password="Sandi-Aminah-123")  # fmt: skip
 
 
 # ---------------------------------------------------------------- the store: drafts

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 import streamlit as st
 
 from core.config import demo_mode
-from core.security import MAX_PASSWORD_CHARS, MAX_USERNAME_INPUT, client_key
+from core.security import MAX_PASSWORD_CHARS, MAX_USERNAME_INPUT, client_address, client_key
 from store import count_users, get_user
 from store.auth import (
     DEMO_ACCOUNTS,
@@ -57,6 +57,7 @@ from store.sessions import (
 )
 from store.types import utcnow
 from store.users import UserRecord
+from views.literal import plain
 from views.roles import ROLE_LABELS, role_labels
 from views.state import database
 from web.routes import COOKIE, HEADER, LOGOUT_PATH, NEXT_COOKIE, SESSION_PATH
@@ -74,11 +75,6 @@ K_USER, K_PASS = "login_username", "login_password"
 K_LOGIN_ERROR = "cso_login_error"
 REFUSAL = "Anda tidak memiliki akses ke halaman ini."
 APP_NAME = "CSO Trainer PLN 123"
-
-
-def plain(text: str) -> str:
-    """Text for st.markdown/st.error shown literally: no emphasis, links, images or HTML."""
-    return re.sub(r"([\\`*_{}\[\]<>()#+\-.!|~:$=&])", r"\\\1", " ".join(str(text).split()))
 
 
 # ---------------------------------------------------------------- who is signed in
@@ -137,10 +133,7 @@ def _client_info() -> tuple[str, str]:
         return "", ""
     lower = {str(k).lower(): str(v) for k, v in headers.items()
              if isinstance(k, str) and isinstance(v, str)}  # fmt: skip
-    address = ip if isinstance(ip, str) else ""
-    if not address:
-        forwarded = [p.strip() for p in lower.get("x-forwarded-for", "").split(",") if p.strip()]
-        address = forwarded[-1] if forwarded else (lower.get("x-real-ip") or "lokal")
+    address = client_address(ip, lower) or "lokal"  # a trusted proxy's X-Forwarded-For
     return address[:80], lower.get("user-agent", "")[:300]
 
 

@@ -70,6 +70,7 @@ from store.errors import StoreError
 from views import scroll
 from views.auth import SESSION_USER, current_user, plain, require_roles
 from views.drafts import GONE, PageDraft, jam
+from views.literal import unlink
 from views.sop_page import md, open_step
 from views.state import (
     content,
@@ -748,7 +749,7 @@ def _field_error(errors: dict[str, str], name: str) -> None:
     message = errors.get(name)
     if message:  # e-mail addresses as code, so Markdown does not make them links
         parts = _ADDRESS.split(message)
-        text = "".join(f"`{p}`" if i % 2 else _MD_SPECIAL.sub(r"\\\1", p)
+        text = "".join(f"`{p}`" if i % 2 else unlink(_MD_SPECIAL.sub(r"\\\1", p))
                        for i, p in enumerate(parts))
         st.markdown(f":red[:material/error: {text}]")
 
@@ -818,7 +819,7 @@ def _criteria(items: list[CriterionFeedback], key: str, sop: Sop) -> None:
                 for f in section.items:
                     _criterion_card(f, key)
         else:
-            st.subheader(section.title, anchor=False)
+            st.subheader(md(section.title), anchor=False)
             st.caption(f"{section.points:g} / {section.max:g} poin")
             for f in section.items:
                 _criterion_card(f, key)

@@ -18,6 +18,7 @@ from sop.models import Case, Sop, Step
 from sop.render import path_flowchart, sop_flowchart
 from sop.search import MAX_QUERY, SearchHit, search
 from views import scroll
+from views.literal import unlink
 from views.state import content, library
 
 TABS = ("Langkah", "Diagram alur", "Teks asli", "Glosarium", "Asumsi pelatihan")
@@ -74,7 +75,7 @@ def md(text: str) -> str:
         if i % 2:
             out.append(f"`{part}`")
         else:
-            out.append(re.sub(r"([\\`*_{}\[\]<>()#+\-.!|~:$])", r"\\\1", part))
+            out.append(unlink(re.sub(r"([\\`*_{}\[\]<>()#+\-.!|~:$])", r"\\\1", part)))
     return "".join(out)
 
 
@@ -108,7 +109,7 @@ def render() -> None:
     # The version trainers may have edited (expected actions, assumptions) where there is one;
     # steps and source text are the same verbatim SOP either way.
     sop = content().sops.sops.get(sop_id) or lib.sops[sop_id]
-    st.header(sop.title, anchor=False)
+    st.header(md(sop.title), anchor=False)
     st.caption(
         f"Penerbit: {md(sop.issuer)} · Tanggal: {tanggal(sop.date)} · Versi {sop.version} · "
         f"{sum(1 for _ in sop.all_steps())} langkah · {len(sop.cases)} kasus"

@@ -27,7 +27,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core.config import cookie_secure, database_url
+from core.config import cookie_secure, database_url, trusted_proxies
+from core.security import normalise_ip
 from store.db import Database
 from store.sessions import deliver, revoke_token
 from store.types import utcnow
@@ -50,10 +51,13 @@ def database() -> Database:
 
 
 def _loopback(host: str | None) -> bool:
-    try:
-        return host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
+    """Whether the peer is a trusted reverse proxy (CSO_TRUSTED_PROXIES, loopback by default;
+    an IPv4-mapped peer of a dual-stack listener counts as its IPv4 address)."""
+    address = normalise_ip(host)
+    if address is None:
         return False
+    ip = ipaddress.ip_address(address)
+    return any(ip.version == net.version and ip in net for net in trusted_proxies())
 
 
 def is_https(request: Request) -> bool:
