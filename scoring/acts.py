@@ -357,6 +357,12 @@ NOT_OFFER_BEFORE = frozenset({"domain", "berdomain", "seperti", "beda", "berbeda
 LIST_SEP = re.compile(r"→|➡|⇒|->|>|\n\s*\d+[.)]|(?:^|\s)\d+[.)]?\s")
 LIST_BEFORE = re.compile(r"(→|➡️?|⇒|->|>|(?:^|\n|\s)\d+[.)]?)$")
 LIST_AFTER = re.compile(r"(→|➡|⇒|->|>|\n|\s\d+[.)]?\s|[.,;!]?\s*$|[.,;]?\s*\n)")
+# The channel told about, not offered: "websitenya memang ganti tampilan", "web PLN-nya
+# loading terus", "akun web sama akun PLN Mobile itu beda"
+CHANNEL_STATE = frozenset({"sedang", "lagi", "memang", "sekarang", "loading", "dikembangkan",
+                           "diperbarui", "update", "ganti", "berubah", "aman", "https", "beda",
+                           "berbeda", "sama", "tetap", "jadi"})
+MODALS = frozenset({"bisa", "dapat", "akan", "perlu", "usah", "boleh", "mau"})
 # An earlier forward told about ("bulan lalu sudah pernah diteruskan ke Unit")
 FORWARD_PAST = frozenset({"pernah", "kemarin", "sebelumnya", "statusnya"})
 # English words Indonesian service talk uses as its own ("oke", "thank you", "sorry")
@@ -706,9 +712,11 @@ class ActReader:
         # one that a new subject ends: "invoice tidak diterima KAMI catat")
         cso = self.set["cso_self"]
         for j in range(start + 1, end):
-            if (words[j] in neg and words[j + 1] not in neutral
-                    and (words[j + 1] in cso or cso.isdisjoint(words[j + 1: end]))):
-                return True
+            if words[j] in neg and (
+                    (words[j + 1] not in neutral and cso.isdisjoint(words[j + 1: end]))
+                    or words[j + 1] in cso
+                    or (words[j + 1] in MODALS and words[j + 2: j + 3] and words[j + 2] in cso)):
+                return True  # "tidak kami teruskan", "tidak bisa kami teruskan"
         c = clause[start]
         j = start - 1
         cso = self.set["cso_self"]
@@ -1008,6 +1016,10 @@ class ActReader:
             if not invited and self._channel_question(t, s, first):
                 self._offer(add, ASKED, s, e, None, p.value)
                 continue
+            sentence = {w for k, w in enumerate(words) if t.sent[k] == t.sent[s]}
+            if not invited and frames.isdisjoint(sentence) and (
+                    not CHANNEL_STATE.isdisjoint(after) or "akun" in before[-2:]):
+                continue  # "website PLN sekarang sudah pakai https": told about, not offered
             cond = _governing(t, s, conds)
             self._offer(add, CONDITIONAL if cond else SAID, s, e, cond, p.value)
 
