@@ -211,3 +211,73 @@ def test_a_disabled_trainee_saves_no_attempt(db):
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Attempt)) == 1
     assert count_attempts(db, requester=p["qa1"].requester) == 1
+
+
+# ---------------------------------------------------------------- in Chromium: the issue's case
+@pytest.mark.browser
+def test_an_open_users_page_cannot_give_a_demoted_admin_the_role_back(tmp_path):
+    """admin1 has Pengguna > Ubah pengguna > admin1 open; `cso-trainer users set-roles admin1
+    --role trainee` runs; clicking "Simpan peran" (the form still says Admin) changes nothing."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from playwright.sync_api import expect
+
+    from store.auth import DEMO_PASSWORD
+    from store.db import Database
+    from tests.e2e import ROOT, chromium, open_app, screenshot, streamlit_server, wait_idle
+
+    data_dir = tmp_path / "data"
+    with streamlit_server(data_dir) as url, chromium() as browser:
+        db = Database(f"sqlite:///{data_dir / 'cso_trainer.db'}")
+        try:
+            # a second admin, so the command line may take admin1's role away
+            create_user(db, username="admin2", display_name="Admin Dua", roles=["admin"])
+            page = browser.new_context(locale="id-ID").new_page()
+            open_app(page, url, "pengguna", login=("admin1", DEMO_PASSWORD))
+            page.get_by_role("radio", name="Ubah pengguna").or_(
+                page.get_by_role("button", name="Ubah pengguna")).first.click()
+            wait_idle(page)
+            expect(page.get_by_role("button", name="Simpan peran").first).to_be_visible()
+            admin1 = get_user_by_username_(db, "admin1")
+            chosen = page.get_by_role("combobox", name="Pilih pengguna")  # admin1 itself
+            expect(chosen).to_have_value(re.compile(r"^admin1 "))
+
+            env = {**os.environ, "CSO_DATA_DIR": str(data_dir), "CSO_DEMO": "1"}
+            env.pop("CSO_DATABASE_URL", None)
+            done = subprocess.run(
+                [sys.executable, str(ROOT / "cli.py"), "users", "set-roles", "admin1",
+                 "--role", "trainee"],
+                cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            assert get_user(db, admin1.id).roles == ("trainee",)
+            audit_before = len(list_audit(db, limit=100_000))
+
+            page.get_by_role("button", name="Simpan peran").first.click()
+            wait_idle(page)
+            shot = screenshot(page, "hardening-akses-simpan-peran-ditolak")
+            assert shot.exists()
+
+            # refused: the roles are what the command line set, nothing audited as admin1
+            assert get_user(db, admin1.id).roles == ("trainee",)
+            later = list_audit(db, limit=100_000)
+            assert len(later) == audit_before
+            assert not [a for a in later if a.actor_id == admin1.id
+                        and a.action == "user.set_roles"]
+            # the page shows no traceback and no admin page any more
+            body = page.locator("[data-testid='stApp']").inner_text()
+            assert "Traceback" not in body and "File \"" not in body
+            expect(page.get_by_role("button", name="Simpan peran")).to_have_count(0)
+        finally:
+            db.dispose()
+
+
+def get_user_by_username_(db, username):
+    from store import get_user_by_username
+
+    user = get_user_by_username(db, username)
+    assert user is not None
+    return user
