@@ -8,8 +8,9 @@ Every script run (`ScriptRunner._run_script`, in the script thread: callbacks, t
 app.py and the page) is profiled on its own and added to the profile of its kind:
 `<page url path>.<what triggered it>` (`rerun`, the key of the clicked button, the chat input,
 `fragment` when only a fragment ran). Each kind is written as `<kind>.prof` (pstats) with
-`runs.json` (runs and wall seconds per kind, the profiler's overhead included), every 5 s and
-at exit.
+`runs.json` (runs, wall and script-thread CPU seconds per kind, the profiler's overhead
+included), every 5 s and at exit. The profile's clock is the script thread's CPU time
+(CSO_BENCH_PROFILE_CLOCK=wall: wall time, waits for the GIL and for locks included).
 """
 
 from __future__ import annotations
@@ -62,19 +63,24 @@ def install() -> None:
         return
     from streamlit.runtime.scriptrunner import script_runner
 
+    # cpu (default): each function's time is the script thread's own CPU time (time.thread_time),
+    # so 20 threads waiting for the GIL or a lock do not inflate it; wall: time.perf_counter
+    cpu = os.environ.get("CSO_BENCH_PROFILE_CLOCK", "cpu") != "wall"
+
     original = script_runner.ScriptRunner._run_script
 
     def _run_script(self, rerun_data):
         fragment = bool(getattr(rerun_data, "fragment_id_queue", None))
         trigger = _trigger(rerun_data)
-        prof = cProfile.Profile()
-        start = time.perf_counter()
+        prof = cProfile.Profile(time.thread_time if cpu else time.perf_counter)
+        start, cpu0 = time.perf_counter(), time.thread_time()
         prof.enable()
         try:
             return original(self, rerun_data)
         finally:
             prof.disable()
             seconds = time.perf_counter() - start
+            cpu_seconds = time.thread_time() - cpu0
             kind = f"{_page(self)}.{trigger}" + (".fragment" if fragment else "")
             kind = kind.replace("/", "_").replace("$", "")
             with _LOCK:
@@ -82,9 +88,10 @@ def install() -> None:
                     _PROFILES[kind].add(prof)
                 else:
                     _PROFILES[kind] = pstats.Stats(prof)
-                run = _RUNS.setdefault(kind, {"runs": 0, "seconds": 0.0})
+                run = _RUNS.setdefault(kind, {"runs": 0, "seconds": 0.0, "cpu_seconds": 0.0})
                 run["runs"] += 1
                 run["seconds"] += seconds
+                run["cpu_seconds"] += cpu_seconds
 
     script_runner.ScriptRunner._run_script = _run_script
     folder = Path(out)
