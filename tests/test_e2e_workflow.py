@@ -64,3 +64,22 @@ def test_progres_saya_shows_the_whole_table_and_reopens_an_attempt(browser_page,
     expect(page.locator(".st-key-progres-umpan-balik")
            .get_by_text("Penilaian per kriteria SOP")).to_be_visible()
     screenshot(page, "alur-progres-buka-percobaan")
+
+
+def test_the_qa_list_fits_its_columns_at_1400_px(browser_page, server_url):
+    from tests.e2e import open_app
+
+    page = browser_page
+    from store.auth import DEMO_PASSWORD
+
+    open_app(page, server_url, "qa", login=("qa1", DEMO_PASSWORD))
+    expect(page.get_by_role("heading", name="QA: percobaan peserta")).to_be_visible(
+        timeout=30_000)
+    grid = page.locator("[data-testid='stDataFrame']").first
+    expect(grid).to_be_visible()
+    page.wait_for_timeout(800)
+    overflow = grid.evaluate(
+        "g => { const s = g.querySelector('.dvn-scroller'); "
+        "return s ? s.scrollWidth - s.clientWidth : -1; }")
+    grid.screenshot(path="test-artifacts/alur-qa-daftar.png")
+    assert 0 <= overflow <= 2  # every column on screen, no sideways scrolling

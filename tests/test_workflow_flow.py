@@ -8,6 +8,7 @@ from store import get_user_by_username
 from store.auth import authenticate, create_account
 from tests.accounts import PASSWORD, app_as, database, user_id
 from tests.test_access import seen
+from tests.test_qa_page import qa_db  # noqa: F401, F811 - the fixture
 
 
 # ---------------------------------------------------------------- 7, 8: the Pengguna page
@@ -119,3 +120,29 @@ def latest_attempt(username: str, *, passed: bool):
     rows = list_attempts(database(), requester=Requester.of(uid, ["trainee"]),
                          where=AttemptFilter(trainee_id=uid), limit=50)
     return next(a for a in rows if a.passed == passed)
+
+
+# ---------------------------------------------------------------- 13: the QA list
+def test_the_qa_list_pages_through_every_attempt_with_labels(qa_db, monkeypatch):  # noqa: F811
+    from store.dashboard import list_qa_attempts
+    from views import qa_page
+
+    monkeypatch.setattr(qa_page, "PAGE_SIZE", 15)  # 40 attempts: pages of 15, 15 and 10
+    at = app_as("qa1", url_path="qa").run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe[0].value) == 15
+    assert at.caption[0].value.startswith("40 percobaan sesuai filter, ditampilkan 1–15")
+    at.number_input(key="qa-page-no").set_value(3).run()
+    table = at.dataframe[0].value
+    qa = get_user_by_username(database(), "qa1").requester
+    every = list_qa_attempts(database(), requester=qa, limit=100)
+    assert list(table["ID"]) == [a.attempt_id for a in every[30:]]  # the oldest ones too
+    assert "ditampilkan 31–40" in at.caption[0].value
+    # labels, not ids
+    assert not table["Kasus"].str.contains(r"^[a-z_]+\.[a-z_.]+$").any()
+    assert set(table["Mode"]) <= {"Latihan", "Ujian"} and set(table["Lulus"]) <= {"ya", "tidak"}
+    # a new filter starts again at the first page
+    at.selectbox(key="qa-f-mode").set_value("Latihan").run()
+    pages = [w for w in at.number_input if w.key == "qa-page-no"]
+    assert not pages or pages[0].value == 1
+    assert at.caption[0].value.split(",")[1].strip().startswith(("ditampilkan 1–", "semua"))

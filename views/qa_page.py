@@ -17,16 +17,20 @@ import re
 
 import streamlit as st
 
+from core import fmt
+from scenarios.practice import MODE_LABELS
 from store.dashboard import QaFilter, QaRow, count_qa_attempts, filter_choices, list_qa_attempts
 from store.users import UserRecord
 from views import qa_dashboard, qa_review, qa_tools
 from views.auth import require_roles
 from views.drafts import PageDraft
 from views.qa_common import K_ATTEMPT, K_SECTION, WIB, case_title
-from views.state import database
+from views.state import database, scenarios
 
 ALLOWED = frozenset({"qa"})
-LIMIT = 200
+PAGE_SIZE = 200  # attempts per page of the list
+K_PAGE = "qa-page-no"
+K_PAGE_OF = "qa-page-filter"  # the filter the page number belongs to (a new filter: page 1)
 SECTIONS = ("Percobaan", "Dashboard", "Kalibrasi", "Penilaian ulang", "Ekspor")
 ANY = "Semua"
 RESULTS = {ANY: None, "Lulus": True, "Tidak lulus": False}
@@ -39,26 +43,45 @@ K_LABELS = "qa-attempt-labels"  # the open attempt's label in the picker, kept w
 
 
 def waktu(at: dt.datetime) -> str:
-    """A timestamp as the contact center reads it: "03-03-2025 15:00 WIB"."""
-    return at.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
+    """A timestamp as the contact center reads it: "5 Okt 2025 15.00 WIB"."""
+    return fmt.waktu(at)
 
 
 def attempt_rows(attempts: list[QaRow]) -> list[dict]:
+    titles = {s.id: s.title for s in scenarios().scenarios.values()} if attempts else {}
     return [
         {
+            "ID": a.attempt_id,
             "Selesai": waktu(a.finished_at),
             "Peserta": f"{a.trainee_name} ({a.trainee_username})",
-            "Kasus": a.case_id,
-            "Skenario": a.scenario_id,
-            "Mode": a.mode,
+            "Kasus": case_title(a.case_id),
+            "Skenario": titles.get(a.scenario_id, a.scenario_id),
+            "Mode": MODE_LABELS.get(a.mode, a.mode),
             "Skor (%)": round(a.auto_percent, 1),
             "Skor disesuaikan (%)": round(a.percent, 1),
-            "Lulus": "ya" if a.passed else "tidak",
+            "Lulus": fmt.ya_tidak(a.passed),
             "Ditinjau oleh": a.reviewer_name or "",
-            "ID": a.attempt_id,
         }
         for a in attempts
     ]
+
+
+# Widths that fit the ten columns into the page at 1,400 px (ids and figures narrow;
+# a long name or title is cut, and shown whole when its cell is pointed at).
+COLUMNS = {
+    "ID": st.column_config.NumberColumn(width=50, format="%d"),
+    "Selesai": st.column_config.TextColumn(width=140),
+    "Peserta": st.column_config.TextColumn(width=140),
+    "Kasus": st.column_config.TextColumn(width=150),
+    "Skenario": st.column_config.TextColumn(width=135),
+    "Mode": st.column_config.TextColumn(width=60),
+    "Skor (%)": st.column_config.NumberColumn("Otomatis", width=70, format="%.1f",
+                                              help="Skor otomatis dari penilai (%)"),
+    "Skor disesuaikan (%)": st.column_config.NumberColumn(
+        "Akhir", width=60, format="%.1f", help="Skor setelah koreksi QA (%)"),
+    "Lulus": st.column_config.TextColumn(width=45),
+    "Ditinjau oleh": st.column_config.TextColumn("Ditinjau", width=70),
+}
 
 
 def _arrive(user: UserRecord) -> None:
@@ -149,6 +172,19 @@ def filters(choices: dict) -> QaFilter:
     )
 
 
+def _page(total: int, where: QaFilter) -> int:
+    """The page of the list to show (1-based); back to the first when the filter changed."""
+    ss = st.session_state
+    pages = max(1, -(-total // PAGE_SIZE))
+    if ss.get(K_PAGE_OF) != repr(where) or not 1 <= (ss.get(K_PAGE) or 1) <= pages:
+        ss[K_PAGE_OF] = repr(where)
+        ss[K_PAGE] = 1
+    if pages == 1:
+        return 1
+    return int(st.number_input(f"Halaman (dari {pages})", min_value=1, max_value=pages, step=1,
+                               key=K_PAGE, width=180))  # fmt: skip
+
+
 def _attempt_id(value: object) -> int | None:
     """The attempt id of the picker's value (an id, or a label sent back: "#12 · ...")."""
     if isinstance(value, int) or value is None:
@@ -160,9 +196,15 @@ def _attempt_id(value: object) -> int | None:
 def attempts_section(user: UserRecord, where: QaFilter) -> None:
     db = database()
     total = count_qa_attempts(db, requester=user.requester, where=where)
-    attempts = list_qa_attempts(db, requester=user.requester, where=where, limit=LIMIT)
-    shown = f"{len(attempts)} terbaru ditampilkan" if total > len(attempts) else "semua ditampilkan"
-    st.caption(f"{total} percobaan sesuai filter, {shown}; yang terbaru di atas.")
+    page = _page(total, where)
+    attempts = list_qa_attempts(db, requester=user.requester, where=where, limit=PAGE_SIZE,
+                                offset=(page - 1) * PAGE_SIZE)  # fmt: skip
+    if total > len(attempts) and attempts:
+        first = (page - 1) * PAGE_SIZE + 1
+        shown = f"ditampilkan {fmt.angka(first, 0)}–{fmt.angka(first + len(attempts) - 1, 0)}"
+    else:
+        shown = "semua ditampilkan"
+    st.caption(f"{fmt.angka(total, 0)} percobaan sesuai filter, {shown}; yang terbaru di atas.")
     if not attempts:
         st.info("Tidak ada percobaan yang sesuai filter.", icon=":material/filter_alt_off:")
         return
@@ -171,10 +213,8 @@ def attempts_section(user: UserRecord, where: QaFilter) -> None:
         hide_index=True,
         width="stretch",
         height=min(38 + 35 * len(attempts), 320),
-        column_config={
-            "Skor (%)": st.column_config.NumberColumn(format="%.1f"),
-            "Skor disesuaikan (%)": st.column_config.NumberColumn(format="%.1f"),
-        },
+        column_config=COLUMNS,
+        key="qa-list",
     )
     # An option's label never changes while the attempt is open: the browser sends the label
     # back as the choice, so a label with the score in it (changed by an override) or one that
