@@ -229,6 +229,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- bench
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.load:  # N trainees over the websocket against a real server (bench/load.py)
+        from bench.load import main as load_main
+
+        return load_main(["--json"] * args.json + ["--quick"] * args.quick)
     from bench.run import run
 
     return run(as_json=args.json, quick=args.quick)
@@ -802,6 +806,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="ukur kecepatan (mencetak angka, bukan tes)")
     b.add_argument("--json", action="store_true", help="cetak hasil sebagai JSON")
     b.add_argument("--quick", action="store_true", help="putaran singkat")
+    b.add_argument("--load", action="store_true",
+                   help="uji beban: N peserta lewat websocket ke server sungguhan (N=1,20,50)")
     b.set_defaults(func=cmd_bench)
     return p
 
