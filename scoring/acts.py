@@ -77,7 +77,7 @@ DIGITS12 = re.compile(r"(?<![\d.,])\d(?:[\s.-]?\d){11}(?![\d.,]?\d)")
 DIGITS11 = re.compile(r"(?<![\d.,])\d{11}(?!\d)")
 AMOUNT = re.compile(
     r"(?<![\w.,])((?:rp|idr)\.?\s*)?(\d{1,3}(?:[.,]\d{3})+|\d+[.,]\d{1,2}(?=\s*(?:ribu|rb|k|juta|jt)\b)"
-    r"|\d+)(?:,(\d{1,2})(?!\d)|,-|\.-)?"
+    r"|\d+)(?:,(\d{1,2})(?!\d)|,-|\.-|-?an(?=\s*(?:ribu|rb|juta|jt)\b))?"
     r"(?:\s*(ribu|rb|(?<=\d)k|juta|jt)(an)?\b)?(\s*rupiah)?",
     re.IGNORECASE,
 )
@@ -362,6 +362,9 @@ LIST_AFTER = re.compile(r"(→|➡|⇒|->|>|\n|\s\d+[.)]?\s|[.,;!]?\s*$|[.,;]?\s
 CHANNEL_STATE = frozenset({"sedang", "lagi", "memang", "sekarang", "loading", "dikembangkan",
                            "diperbarui", "update", "ganti", "berubah", "aman", "https", "beda",
                            "berbeda", "sama", "tetap", "jadi"})
+# "hampir 200rb, tepatnya 187.300": the exact amount after an approximation
+APPROX_WORDS = frozenset({"tepatnya", "persisnya", "tepat", "pastinya", "sekitar", "kisaran",
+                          "hampir", "kurleb", "kira"})
 MODALS = frozenset({"bisa", "dapat", "akan", "perlu", "usah", "boleh", "mau"})
 # An earlier forward told about ("bulan lalu sudah pernah diteruskan ke Unit")
 FORWARD_PAST = frozenset({"pernah", "kemarin", "sebelumnya", "statusnya"})
@@ -1240,8 +1243,10 @@ class ActReader:
                 continue  # a bare number is money only next to "tagihan", "total" (not a year)
             if NOT_MONEY_AFTER.match(low, m.end()) or NOT_BILL_AFTER.match(low, m.end()):
                 continue
-            if not (rp or unit or rupiah) and not MONEY_WORDS & money_context:
-                continue  # "stand meter 12.340": a number, not money
+            if not (rp or unit or rupiah) and not MONEY_WORDS & money_context and not (
+                    grouped and (APPROX_WORDS & money_context
+                                 or money_context.intersection(MONTHS))):
+                continue  # "stand meter 12.340": a number, not money ("Oktober 512.300" is)
             if not rp and not unit and not rupiah and len(plain) > 9:
                 continue
             if len(plain) > 15 or len(dec or "") > 15:

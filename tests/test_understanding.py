@@ -201,10 +201,20 @@ def test_amount_in_any_usual_form_earns_bill_amount(text):
     ("totalnya Rp. 1,085jt", 1_085_000),
     ("tagihan 1,2 juta", 1_200_000),
     ("tagihan 345k", 345_000),
+    ("Yang Oktober 512.300, yang November belum terbit Pak", 512_300),
 ])
 def test_amount_in_two_parts_or_decimals_is_one_amount(text, amount):
     got = [a.slot("amount") for a in READER.read(text) if a.act == "state_amount"]
     assert got == [amount], got
+
+
+def test_the_exact_amount_after_an_approximation_is_read_exact():
+    got = [(a.slot("amount"), a.slot("approximate")) for a in READER.read(
+        "Hampir 200rb kok bu, tepatnya 187.300") if a.act == "state_amount"]
+    assert got == [(200_000, True), (187_300, False)]
+    got = [(a.slot("amount"), a.slot("approximate")) for a in READER.read(
+        "kira2 300an ribu pak tagihannya") if a.act == "state_amount"]
+    assert got == [(300_000, True)]
 
 
 def test_a_meter_number_is_no_amount():
