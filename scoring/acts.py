@@ -365,6 +365,11 @@ CHANNEL_STATE = frozenset({"sedang", "lagi", "memang", "sekarang", "loading", "d
 # "hampir 200rb, tepatnya 187.300": the exact amount after an approximation
 APPROX_WORDS = frozenset({"tepatnya", "persisnya", "tepat", "pastinya", "sekitar", "kisaran",
                           "hampir", "kurleb", "kira"})
+# "password tadi dan masukkan IDPEL": a new step after "dan", not a past one
+THEN = frozenset({"dan", "lalu", "terus", "trus", "kemudian", "habis", "abis", "setelah"})
+# "karena belum punya akun, klik Daftar Akun": the negator is the account's, not the step's
+ACCOUNT_STATE = frozenset({"akun", "account"})
+POSSESS = frozenset({"punya", "pny", "memiliki", "ada", "mempunyai", "terdaftar"})
 MODALS = frozenset({"bisa", "dapat", "akan", "perlu", "usah", "boleh", "mau"})
 # An earlier forward told about ("bulan lalu sudah pernah diteruskan ke Unit")
 FORWARD_PAST = frozenset({"pernah", "kemarin", "sebelumnya", "statusnya"})
@@ -726,7 +731,10 @@ class ActReader:
         while j >= 0 and clause[j] == c:
             if words[j] in cso and j > 0 and words[j - 1] not in neg:
                 break  # a new subject: "invoice tidak diterima, KAMI catat ..."
-            if words[j] in neg and not _inside(j, conds):
+            if words[j] in neg and not _inside(j, conds) and not (
+                    words[j + 1: j + 2] and words[j + 1] in POSSESS
+                    and not ACCOUNT_STATE.isdisjoint(words[j + 2: min(j + 4, start)])):
+                # "krn blm pny akun klik Daftar Akun": the negator is the account's
                 nxt = words[j + 1] if j + 1 < len(words) else ""
                 if nxt in neutral or nxt in ("hanya", "cuma", "saja"):
                     j -= 1
@@ -738,7 +746,9 @@ class ActReader:
         n = len(words)
         while j < n - 1 and clause[j] == clause[end] and j - end <= 3:
             if words[j] in neg:
-                return words[j + 1] in POST_MODALS
+                # "PLN Mobile tidak bisa ..."; but "... lewat website tanpa perlu menunggu
+                # email" negates what follows "tanpa"
+                return words[j] != "tanpa" and words[j + 1] in POST_MODALS
             j += 1
         return False
 
@@ -1165,6 +1175,7 @@ class ActReader:
             if s > 0 and t.words[s - 1] in ("unit", "pelaksana", "pusat"):
                 continue  # "Unit Layanan Pelanggan" is an office, not the menu
             if any(w in self.set["past_context"] and t.clause[k] == t.clause[s]
+                   and THEN.isdisjoint(t.words[k + 1: s])
                    for k, w in enumerate(t.words[max(0, s - 3): s], start=max(0, s - 3))):
                 if t.sent[s] in t.question:
                     add("website_step", ASKED, s, e, step=p.value)  # "tadi sudah klik Setuju?"

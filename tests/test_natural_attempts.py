@@ -1,5 +1,5 @@
-"""Whole calls written by two QA analysts and a trainer from the SOP alone, without seeing the
-reader (tests/data/natural_attempts*.jsonl: 70 + 84 + 70), each with their verdict per
+"""Whole calls written by three QA analysts and a trainer from the SOP alone, without seeing the
+reader (tests/data/natural_attempts*.jsonl: 70 + 84 + 70 + 70), each with their verdict per
 criterion: the scorer agrees."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ SCORER = Scorer(load_library())
 
 
 def test_every_case_is_covered():
-    assert len(CASES) >= 220
+    assert len(CASES) >= 290
     assert len({c["case"] for c in CASES}) == 7
 
 
