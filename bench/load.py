@@ -34,7 +34,8 @@ sessions:
 
 A warm-up trainee runs the whole flow once before measuring (imports, content, caches).
 Figures, never pass/fail; `--profile DIR` also writes a cProfile of every kind of script run
-inside the server (bench/load_profile.py).
+inside the server (bench/load_profile.py), `--py-spy DIR` a py-spy sampling of the app server
+(collapsed stacks; `.venv/bin/pip install py-spy`).
 """
 
 from __future__ import annotations
@@ -488,7 +489,31 @@ def _checks(trainees: list[Trainee], database_url: str) -> dict[str, Any]:
     }
 
 
-def run_round(n: int, *, profile: Path | None = None) -> dict[str, Any]:
+@contextlib.contextmanager
+def py_spy(pid: int, output: Path | None) -> Iterator[None]:
+    """`py-spy record` of the server while the block runs (collapsed stacks, threads apart,
+    on-CPU samples only), when py-spy is installed and `output` given."""
+    exe = Path(sys.executable).parent / "py-spy"
+    if output is None or not exe.exists():
+        yield
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([str(exe), "record", "--pid", str(pid), "--format", "raw",
+                             "--threads", "--rate", "100", "--nonblocking",
+                             "--output", str(output)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        yield
+    finally:
+        proc.send_signal(2)  # SIGINT: py-spy writes what it sampled
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_round(n: int, *, profile: Path | None = None,
+              spy: Path | None = None) -> dict[str, Any]:
     """N trainees on the app and N sessions on the one-button page, each on a fresh server of
     its own, measured interleaved."""
     case_title = _case_title(CASE)
@@ -498,8 +523,9 @@ def run_round(n: int, *, profile: Path | None = None) -> dict[str, Any]:
         script.write_text(BUTTON_SCRIPT, encoding="utf-8")
         with start_server(folder / "app", profile=profile) as app_server, \
                 start_server(folder / "button", script=str(script), demo=False) as button_server:
-            app, button, trainees = asyncio.run(_measure(app_server, button_server, n,
-                                                         case_title))  # fmt: skip
+            with py_spy(app_server.pid, spy):
+                app, button, trainees = asyncio.run(_measure(app_server, button_server, n,
+                                                             case_title))  # fmt: skip
             app["checks"] = _checks(trainees, app_server.database_url)
     return {"sessions": n, "app": app, "button": button, "vs_button": _ratios(app, button)}
 
@@ -517,12 +543,13 @@ def _ratios(app: dict, button: dict) -> dict[str, Any]:
     return out
 
 
-def bench_load(sessions: tuple[int, ...] = SESSIONS, *,
-               profile: Path | None = None) -> dict[str, Any]:
+def bench_load(sessions: tuple[int, ...] = SESSIONS, *, profile: Path | None = None,
+               spy: Path | None = None) -> dict[str, Any]:
     rounds = []
     for n in sessions:
         print(f"... load N={n}", file=sys.stderr, flush=True)
-        rounds.append(run_round(n, profile=(profile / f"n{n}") if profile else None))
+        rounds.append(run_round(n, profile=(profile / f"n{n}") if profile else None,
+                                spy=(spy / f"n{n}.txt") if spy else None))
     return {
         "name": "load",
         "unit": "seconds per action over the websocket (p50/p95), actions/s, server CPU ms "
@@ -575,6 +602,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", help="comma-separated N (default 1,20,50)")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="cProfile every kind of script run in the server into DIR/n<N>/")
+    parser.add_argument("--py-spy", type=Path, metavar="DIR", dest="spy",
+                        help="py-spy record of the app server (if installed) into DIR/n<N>.txt")
     args = parser.parse_args(argv)
     if args.sessions:
         sessions = tuple(int(x) for x in args.sessions.split(","))
@@ -583,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "quick": args.quick},
-        "benchmarks": [bench_load(sessions, profile=args.profile)],
+        "benchmarks": [bench_load(sessions, profile=args.profile, spy=args.spy)],
     }
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
