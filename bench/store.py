@@ -20,9 +20,11 @@ a schema of its own that is dropped afterwards; the SQLite file is deleted after
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing as mp
 import os
+import queue
 import random
 import resource
 import shutil
@@ -30,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+import types
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -273,6 +276,7 @@ def _writer(url: str, connect_args: dict, attempts: list[dict], ready: Any, go: 
             out: Any) -> None:
     from store.attempts import save_attempt
 
+    _unpin()
     db = Database(url, connect_args=connect_args)
     saved = 0
     errors = []
@@ -291,6 +295,46 @@ def _writer(url: str, connect_args: dict, attempts: list[dict], ready: Any, go: 
         out.put((saved, errors[:3], time.perf_counter()))
     finally:
         db.dispose()
+
+
+def _unpin() -> None:
+    """A writer runs on every core the benchmark had before `cso-trainer bench` pinned itself
+    to one (bench.run keeps them in CSO_BENCH_CPUS); the pin is for the timed loops only."""
+    cpus = os.environ.get("CSO_BENCH_CPUS")
+    if cpus and hasattr(os, "sched_setaffinity"):
+        try:
+            os.sched_setaffinity(0, {int(c) for c in cpus.split(",")})
+        except (OSError, ValueError):
+            pass
+
+
+def _get(q: Any, procs: list, timeout: float) -> Any:
+    """The next item from a writer, or an error as soon as a writer died (never a hang)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return q.get(timeout=1)
+        except queue.Empty:
+            dead = [p for p in procs if p.exitcode not in (None, 0)]
+            if dead or time.monotonic() > deadline:
+                for p in procs:
+                    p.terminate()
+                why = (f"{len(dead)} proses penulis berhenti (exit {dead[0].exitcode})" if dead
+                       else f"penulis tidak menjawab dalam {timeout:.0f} s")
+                raise RuntimeError(why) from None
+
+
+@contextlib.contextmanager
+def _plain_main() -> Iterator[None]:
+    """Start spawned processes without re-running the parent's __main__: after the page
+    benchmark, __main__ is a page script AppTest ran from a folder that is deleted by now
+    (FileNotFoundError: .../trivial.py in every child). The writers need only bench.store."""
+    saved = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = saved
 
 
 def _concurrent_inserts(db: Database, pool: list[dict], per_writer: int,
@@ -315,13 +359,14 @@ def _concurrent_inserts(db: Database, pool: list[dict], per_writer: int,
     url = db.url.render_as_string(hide_password=False)
     procs = [ctx.Process(target=_writer, args=(url, db.connect_args, job, ready, go, out))
              for job in jobs]
-    for p in procs:
-        p.start()
+    with _plain_main():
+        for p in procs:
+            p.start()
     for _ in procs:  # every writer has imported, connected and is waiting
-        ready.get(timeout=600)
+        _get(ready, procs, 600)
     t0 = time.perf_counter()
     go.set()
-    results = [out.get(timeout=3600) for _ in procs]
+    results = [_get(out, procs, 3600) for _ in procs]
     elapsed = max(x[2] for x in results) - t0
     for p in procs:
         p.join(timeout=60)

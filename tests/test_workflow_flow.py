@@ -146,3 +146,32 @@ def test_the_qa_list_pages_through_every_attempt_with_labels(qa_db, monkeypatch)
     pages = [w for w in at.number_input if w.key == "qa-page-no"]
     assert not pages or pages[0].value == 1
     assert at.caption[0].value.split(",")[1].strip().startswith(("ditampilkan 1–", "semua"))
+
+
+# ---------------------------------------------------------------- 14: the export
+def test_the_export_files_are_built_when_asked_never_on_a_rerun(qa_db, monkeypatch):  # noqa: F811
+    from views import qa_tools
+
+    calls = {"tables": 0, "csv": 0, "xlsx": 0}
+
+    def counted(name, fn):
+        def run(*args, **kwargs):
+            calls[name] += 1
+            return fn(*args, **kwargs)
+        return run
+
+    monkeypatch.setattr(qa_tools, "export_tables", counted("tables", qa_tools.export_tables))
+    monkeypatch.setattr(qa_tools, "to_csv_bytes", counted("csv", qa_tools.to_csv_bytes))
+    monkeypatch.setattr(qa_tools, "to_xlsx_bytes", counted("xlsx", qa_tools.to_xlsx_bytes))
+    at = app_as("qa1", url_path="qa").run()
+    at.segmented_control(key="qa-section").set_value("Ekspor").run()
+    assert calls == {"tables": 0, "csv": 0, "xlsx": 0}
+    at.button(key="qa-export-prepare").click().run()
+    assert calls["tables"] == 1
+    built = dict(calls)
+    at.run()
+    at.selectbox(key="qa-export-table").set_value("by_case").run()
+    assert calls == built  # reruns read and write nothing
+    assert calls["xlsx"] == 0  # the workbook only when its button is pressed (deferred)
+    names = [b.proto.label for b in at.get("download_button")]
+    assert names == ["CSV: Per kasus", "Excel: semua tabel"]

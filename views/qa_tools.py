@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 
 import pandas as pd
 import streamlit as st
 
+from core import fmt
 from sop.groups import SERVICE_MARK, SERVICE_TITLE
 from store import StoreError
 from store.dashboard import QaFilter, count_qa_attempts
@@ -145,28 +146,33 @@ def rescore_section(user: UserRecord, where: QaFilter) -> None:
 
 # ---------------------------------------------------------------- exports
 def export_section(user: UserRecord, where: QaFilter) -> None:
+    """The tables are read only when "Siapkan file" is pressed, and each file is written only
+    when its download button is pressed (deferred data): a rerun of the section reads and
+    writes nothing."""
     st.markdown("Unduh percobaan yang sesuai filter, hasil per kriteria dan tabel dashboard.")
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
     key = st.selectbox("Tabel untuk CSV", list(TABLES), key="qa-export-table",
                        format_func=lambda k: TABLES[k][0])
     with st.container(horizontal=True, key="qa-export-buttons"):
         if st.button("Siapkan file", key="qa-export-prepare", icon=":material/build:"):
             st.session_state["qa-export"] = (where, export_tables(
-                database(), requester=user.requester, where=where))
+                database(), requester=user.requester, where=where), fmt.stempel())
         prepared = st.session_state.get("qa-export")
         tables = prepared[1] if prepared and prepared[0] == where else None
         if tables is not None:
+            stamp = prepared[2]
             st.download_button(
-                f"CSV: {TABLES[key][0]}", to_csv_bytes(key, tables[key]),
+                f"CSV: {TABLES[key][0]}", functools.partial(to_csv_bytes, key, tables[key]),
                 file_name=f"qa-{key}-{stamp}.csv", mime="text/csv",
-                icon=":material/download:", key="qa-dl-csv",
+                icon=":material/download:", key="qa-dl-csv", on_click="ignore",
             )
             st.download_button(
-                "Excel: semua tabel", to_xlsx_bytes(tables),
+                "Excel: semua tabel", functools.partial(to_xlsx_bytes, tables),
                 file_name=f"qa-{stamp}.xlsx", icon=":material/download:", key="qa-dl-xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                on_click="ignore",
             )
     if tables is not None:
-        st.caption(" · ".join(f"{TABLES[k][0]}: {len(v)} baris" for k, v in tables.items()))
+        st.caption(" · ".join(f"{TABLES[k][0]}: {fmt.angka(len(v), 0)} baris"
+                              for k, v in tables.items()))
     else:
         st.caption("Tekan Siapkan file untuk membuat file dari filter yang berlaku.")
