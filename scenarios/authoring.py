@@ -22,7 +22,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import AliasEvent
 
 from scenarios.models import (
     DIFFICULTIES,
@@ -34,7 +37,16 @@ from scenarios.models import (
     Scenario,
 )
 from sop.library import Library
-from sop.yamlfile import ContentError, Problem, parse_yaml, translate
+from sop.yamlfile import (
+    CONSTRUCT_ERRORS,
+    ContentError,
+    Problem,
+    bad_value,
+    guard_node,
+    parse_yaml,
+    too_large,
+    translate,
+)
 
 MAX_SCENARIO_CHARS = 100_000
 MAX_SOP_CHARS = 400_000
@@ -98,17 +110,52 @@ EMAIL_ON_RECORD_LABELS = {
 
 
 # ---------------------------------------------------------------- YAML round trip
+class _GuardedComposer(Composer):
+    """ruamel's composer with the guards of `sop.yamlfile.parse_yaml`: no alias, no deep
+    nesting (refused before anything is built)."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.warn_double_anchors = False  # an anchor is harmless when no alias can use it
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        alias = event.anchor if isinstance(event, AliasEvent) else None
+        guard_node(getattr(self.loader, "content_file", DRAFT_FILE), alias=alias,
+                   line=event.start_mark.line, depth=self.depth + 1)
+        return super().compose_node(parent, index)
+
+
+class _GuardedConstructor(RoundTripConstructor):
+    """A value ruamel cannot turn into data is a content error on its line."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except CONSTRUCT_ERRORS as exc:
+            raise bad_value(getattr(self.loader, "content_file", DRAFT_FILE), node,
+                            exc) from None
+
+
 def _yaml() -> YAML:
     y = YAML(typ="rt")
+    y.Composer = _GuardedComposer
+    y.Constructor = _GuardedConstructor
     y.preserve_quotes = True
     y.width = 4096  # never re-wrap a long line
     y.indent(mapping=2, sequence=4, offset=2)
     return y
 
 
-def load_rt(text: str) -> Any:
-    """The document as ruamel's round-trip objects (raise ruamel's YAMLError if broken)."""
-    return _yaml().load(text)
+def load_rt(text: str, file: str = DRAFT_FILE) -> Any:
+    """The document as ruamel's round-trip objects (raise ruamel's YAMLError if broken, and
+    ContentError on an alias, too deep nesting or too large a text)."""
+    big = too_large(text, file)
+    if big is not None:
+        raise ContentError([big])
+    y = _yaml()
+    y.content_file = file
+    return y.load(text)
 
 
 def dump_rt(data: Any) -> str:

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from sop.yamlfile import ContentError, parse_yaml
+
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -44,8 +46,8 @@ def _short(value: Any, limit: int = 80) -> str:
 
 def _load(text: str) -> Any:
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return parse_yaml(text, "<diff>")[0]  # the guarded loader: no alias, no deep nesting
+    except ContentError:
         return None
 
 

@@ -125,10 +125,91 @@ class LineMap:
         return self._lines.get((), 1)
 
 
+# Guards of every YAML text a user can give (files, the editor, imports): content needs no
+# aliases, little nesting and no huge text, so refusing them costs nothing and keeps an alias
+# bomb (a few hundred bytes that expand to gigabytes), a self-referencing alias (`a: &a [*a]`)
+# and deep nesting (RecursionError) out before anything is built.
+MAX_YAML_CHARS = 2_000_000
+MAX_YAML_DEPTH = 40
+MAX_FILE_BYTES = 8_000_000
+
+
+def too_large(text: str, file: str, limit: int = MAX_YAML_CHARS) -> Problem | None:
+    if len(text) > limit:
+        return Problem(file, 1, "(dokumen)",
+                       f"teks terlalu besar ({len(text):,} karakter; maksimal {limit:,})"
+                       .replace(",", "."))
+    return None
+
+
+def guard_node(file: str, *, alias: str | None, line: int, depth: int) -> None:
+    """Refuse an alias, or a node nested deeper than MAX_YAML_DEPTH (called by each loader's
+    composer before it builds the node; `line` is 0-based, as in YAML marks)."""
+    if alias is not None:
+        raise ContentError([Problem(
+            file, line + 1, "(yaml)",
+            f"alias YAML (*{alias}) tidak diizinkan di konten; tulis isinya langsung")])
+    if depth > MAX_YAML_DEPTH:
+        raise ContentError([Problem(
+            file, line + 1, "(yaml)",
+            f"YAML terlalu dalam bertingkat (maksimal {MAX_YAML_DEPTH} tingkat)")])
+
+
+_VALUE_KINDS = {"int": "bilangan bulat", "float": "angka", "timestamp": "tanggal",
+                "bool": "true atau false", "binary": "data base64"}
+CONSTRUCT_ERRORS = (ValueError, TypeError, AttributeError, OverflowError, IndexError, KeyError)
+
+
+def bad_value(file: str, node: Any, exc: Exception) -> ContentError:
+    """A value the loader could not turn into data ('2020-13-45', '!!int abc', an integer of
+    5000 digits), as a content error on its line."""
+    line = node.start_mark.line + 1
+    value = node.value if isinstance(node.value, str) else ""
+    kind = _VALUE_KINDS.get(str(node.tag).rsplit(":", 1)[-1], "nilai yang dapat dibaca")
+    if "digits" in str(exc):
+        message = "angka terlalu panjang"
+    elif value:
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        message = f"nilai '{shown}' bukan {kind}"
+    else:
+        message = "nilai tidak dapat dibaca"
+    return ContentError([Problem(file, line, "(yaml)", f"YAML tidak valid: {message}")])
+
+
+class GuardedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses aliases and deep nesting while composing."""
+
+    def __init__(self, stream: str, file: str):
+        super().__init__(stream)
+        self.content_file = file
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        alias = event.anchor if isinstance(event, yaml.AliasEvent) else None
+        guard_node(self.content_file, alias=alias, line=event.start_mark.line,
+                   depth=self.depth + 1)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except CONSTRUCT_ERRORS as exc:
+            raise bad_value(self.content_file, node, exc) from None
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, LineMap]:
-    """Parse YAML text; raise ContentError naming the line on a syntax error."""
+    """Parse YAML text; raise ContentError naming the line on a syntax error, an alias, too
+    deep nesting or too large a text."""
+    big = too_large(text, file)
+    if big is not None:
+        raise ContentError([big])
     try:
-        loader = yaml.SafeLoader(text)
+        loader = GuardedLoader(text, file)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -195,7 +276,13 @@ def yaml_files(paths: Iterable[Path]) -> list[Path]:
 
 def read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        with Path(path).open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)  # never more, whatever the file claims to be
+        if len(data) > MAX_FILE_BYTES:
+            raise ContentError([Problem(str(path), 1, "(file)",
+                                        f"file terlalu besar (maksimal {MAX_FILE_BYTES:,} byte)"
+                                        .replace(",", "."))])
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise ContentError([Problem(str(path), 1, "(file)", "file tidak ditemukan")]) from None
     except UnicodeDecodeError as exc:

@@ -27,6 +27,7 @@ import io
 import threading
 import weakref
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -683,16 +684,59 @@ def zip_texts(files: Mapping[str, str]) -> bytes:
 
 
 MAX_ZIP_FILES = 1000
+MAX_ZIP_MEMBER_BYTES = MAX_TEXT_CHARS["sop"] * 4
+MAX_ZIP_TOTAL_BYTES = 40_000_000
+_ZIP_CHUNK = 64 * 1024
+
+
+class _ZipMemberError(Exception):
+    """A member that cannot be read; the message is for the user."""
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """The member's bytes, decompressed in small chunks and never more than `limit` (the
+    declared size is not trusted); _ZipMemberError with a message in Indonesian."""
+    if info.flag_bits & 0x1:
+        raise _ZipMemberError("file terenkripsi (berkata sandi); buat arsip tanpa kata sandi")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        # bzip2 and lzma are left out too: zipfile decompresses their chunks without a bound
+        raise _ZipMemberError("metode kompresi tidak didukung; pakai zip biasa (deflate)")
+    if info.file_size > limit:
+        raise _ZipMemberError(f"file terlalu besar (maksimal {limit:,} byte)".replace(",", "."))
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with zf.open(info) as f:
+            while chunk := f.read(_ZIP_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise _ZipMemberError(
+                        f"file terlalu besar setelah diekstrak (maksimal {limit:,} byte)"
+                        .replace(",", "."))
+                chunks.append(chunk)
+    except zipfile.BadZipFile as exc:
+        if "CRC" in str(exc):
+            raise _ZipMemberError("arsip rusak: isi file tidak cocok dengan CRC-nya") from None
+        raise _ZipMemberError("arsip rusak: file tidak dapat dibaca") from None
+    except (RuntimeError, NotImplementedError, ValueError, EOFError, OSError, zlib.error):
+        raise _ZipMemberError("arsip rusak: file tidak dapat dibaca") from None
+    return b"".join(chunks)
 
 
 def unzip_texts(data: bytes, *, name: str = "arsip.zip") -> dict[str, str]:
-    """The .yaml/.yml files of a zip archive (folders flattened); ContentError if unreadable."""
+    """The .yaml/.yml files of a zip archive (folders flattened); ContentError if unreadable.
+
+    Each member is read with a hard byte cap while decompressing; an encrypted, corrupt (CRC)
+    or unknown-method member, or two members of one file name, is a problem naming the file.
+    """
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
         raise ContentError([Problem(name, 1, "(file)", "bukan arsip zip yang valid")]) from None
     out: dict[str, str] = {}
+    where: dict[str, str] = {}  # file name -> the member it came from
     problems: list[Problem] = []
+    total = 0
     with zf:
         members = [i for i in zf.infolist()
                    if not i.is_dir() and i.filename.lower().endswith((".yaml", ".yml"))]
@@ -701,15 +745,28 @@ def unzip_texts(data: bytes, *, name: str = "arsip.zip") -> dict[str, str]:
                                         f"terlalu banyak file (maksimal {MAX_ZIP_FILES})")])
         for info in members:
             base = Path(info.filename).name
-            if info.file_size > MAX_TEXT_CHARS["sop"] * 4:
-                problems.append(
-                    Problem(f"{name}/{info.filename}", 1, "(file)", "file terlalu besar")
-                )
+            label = f"{name}/{info.filename}"
+            if base in where:
+                problems.append(Problem(label, 1, "(file)",
+                                        f"nama file ganda: {base} sudah ada di arsip "
+                                        f"({where[base]}); ganti salah satu namanya"))
                 continue
+            where[base] = info.filename
+            limit = min(MAX_ZIP_MEMBER_BYTES, MAX_ZIP_TOTAL_BYTES - total)
             try:
-                out[base] = zf.read(info).decode("utf-8")
+                raw = _read_member(zf, info, limit)
+            except _ZipMemberError as exc:
+                message = str(exc)
+                if limit < MAX_ZIP_MEMBER_BYTES and "terlalu besar" in message:
+                    message = (f"isi arsip terlalu besar (maksimal {MAX_ZIP_TOTAL_BYTES:,} "
+                               "byte seluruhnya)").replace(",", ".")
+                problems.append(Problem(label, 1, "(file)", message))
+                continue
+            total += len(raw)
+            try:
+                out[base] = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                problems.append(Problem(f"{name}/{info.filename}", 1, "(file)",
+                problems.append(Problem(label, 1, "(file)",
                                         f"file bukan teks UTF-8: {exc.reason}"))
     if problems:
         raise ContentError(problems)
