@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from scoring.attempt import AttemptError
@@ -68,8 +68,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         _err(f"{name}:1: (file): tidak dapat dibaca: {exc}")
         return EXIT_BAD_INPUT
-    scorer = Scorer(_library_or_exit())
+    scorer, version_of = _scoring_content(files=args.files)
     results = []
+    used: set[str] = set()
     for line, source, data in _records(text, args.jsonl):
         if isinstance(data, json.JSONDecodeError):
             _err(f"{name}:{line}: (json): JSON tidak valid: {data.msg} (kolom {data.colno})")
@@ -80,7 +81,14 @@ def cmd_score(args: argparse.Namespace) -> int:
             at = line if args.jsonl else _json_line_of(source, exc.field)
             _err(f"{name}:{at}: {exc.field}: {exc.message}")
             return EXIT_BAD_INPUT
-        results.append(result.to_dict())
+        out = result.to_dict()
+        version = version_of(result.case)
+        if version:  # optional field: the database's rubric version that gave this score
+            out["rubric_version"] = version
+        used.add(version or "file SOP (--files)")
+        results.append(out)
+    _err("dinilai dengan rubrik " + ", ".join(sorted(used))
+         + (" dari file SOP" if args.files else " (versi terkini di basis data)"))
     if args.jsonl:
         for r in results:
             print(json.dumps(r, ensure_ascii=False))
@@ -89,12 +97,49 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scoring_content(*, files: bool) -> tuple[Scorer, Callable[[str], str | None]]:
+    """The scorer of the database's current SOP and rubric versions (what the pages and QA
+    score with), or of the SOP files with `files`; with the rubric version a case is scored by
+    ('<sop id>@r<n>', None for files)."""
+    if files:
+        lib = _library_or_exit()
+        return Scorer(lib), lambda case_id: None
+    snap = _db_content()
+
+    def version_of(case_id: str) -> str | None:
+        found = snap.sops.find_case(case_id)
+        return snap.rubric_version(found[0].id) if found else None
+
+    return snap.scorer, version_of
+
+
+def _db_content():
+    """The database's current SOPs and scenarios (the shipped files imported first where
+    missing): what every page runs on; the commands use it unless given --files."""
+    from store.content import content_snapshot, import_shipped
+
+    db = _open_db()
+    if db is None:
+        sys.exit(1)
+    try:
+        import_shipped(db)
+        snap = content_snapshot(db)
+    finally:
+        db.dispose()
+    for p in [*snap.sops.problems, *snap.scenarios.problems]:
+        _err(f"peringatan: {p}")
+    if not snap.sops.sops:
+        _err("tidak ada SOP yang valid di basis data; jalankan `cso-trainer validate`")
+        sys.exit(1)
+    return snap
+
+
 # ---------------------------------------------------------------- acts
 def cmd_acts(args: argparse.Namespace) -> int:
     from scoring.acts import ACT_LABELS, POLARITY_LABELS, ActReader
     from scoring.corpus import CorpusError, evaluate, iter_errors, load_corpus
 
-    lib = _library_or_exit()
+    lib = _library_or_exit() if args.files else _db_content().sops
     sops = [s for s in lib.sops.values() if s.acts is not None]
     if args.sop:
         sops = [s for s in sops if s.id == args.sop]
@@ -146,7 +191,7 @@ def cmd_acts(args: argparse.Namespace) -> int:
 def cmd_sop_show(args: argparse.Namespace) -> int:
     from sop.render import sop_as_text
 
-    lib = _library_or_exit()
+    lib = _library_or_exit() if args.files else _db_content().sops
     if args.id is None:
         if len(lib.sops) == 1:
             args.id = next(iter(lib.sops))
@@ -210,8 +255,12 @@ def _count(text: str) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from scenarios.generator import MAX_SEED, generate_call
 
-    lib = _library_or_exit()
-    scen = _scenarios_or_exit(lib)
+    if args.files:
+        lib = _library_or_exit()
+        scen = _scenarios_or_exit(lib)
+    else:  # the current versions in the database, as the Latihan page generates them
+        snap = _db_content()
+        lib, scen = snap.sops, snap.scenarios
     scenario = scen.get(args.scenario)
     if scenario is None:
         _err(f"skenario '{args.scenario}' tidak ada; yang ada: {', '.join(scen.scenarios) or '-'}")
@@ -691,6 +740,9 @@ def _library_or_exit() -> Library:
     return lib
 
 
+FILES_HELP = "pakai file konten (CSO_SOP_PATH, CSO_SCENARIO_PATH), bukan versi di basis data"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cso-trainer", description="CSO Trainer PLN 123: konten, penilaian dan data."
@@ -704,6 +756,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("score", help="nilai percobaan (JSON) sesuai rubrik SOP")
     s.add_argument("file", help="file JSON, atau - untuk standard input")
     s.add_argument("--jsonl", action="store_true", help="satu percobaan per baris")
+    s.add_argument("--files", action="store_true",
+                   help="nilai dengan file SOP (CSO_SOP_PATH), bukan versi terkini di basis data")
     s.set_defaults(func=cmd_score)
 
     ac = sub.add_parser("acts", help="cara sebuah balasan dibaca menjadi tindakan (acts)")
@@ -716,11 +770,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="dengan --eval: tampilkan N ujaran yang terbaca berbeda")
     ac.add_argument("--sop", help="id SOP (bawaan: yang pertama)")
     ac.add_argument("--json", action="store_true")
+    ac.add_argument("--files", action="store_true", help=FILES_HELP)
     ac.set_defaults(func=cmd_acts)
     sp = sub.add_parser("sop", help="SOP di terminal")
     sps = sp.add_subparsers(dest="sop_command", required=True)
     show = sps.add_parser("show", help="tampilkan langkah-langkah SOP")
     show.add_argument("id", nargs="?", help="id SOP (default: satu-satunya SOP)")
+    show.add_argument("--files", action="store_true", help=FILES_HELP)
     show.set_defaults(func=cmd_sop_show)
 
     sc = sub.add_parser("scenarios", help="daftar skenario latihan")
@@ -748,6 +804,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--scenario", required=True, help="id skenario")
     g.add_argument("--seed", type=_seed, required=True, help="seed pertama")
     g.add_argument("--count", type=_count, default=1, help="jumlah panggilan (seed berurutan)")
+    g.add_argument("--files", action="store_true", help=FILES_HELP)
     g.set_defaults(func=cmd_generate)
 
     d = sub.add_parser("db", help="basis data (CSO_DATABASE_URL atau data/cso_trainer.db)")

@@ -32,7 +32,7 @@ from store.access import ANY_ROLE, Requester, require_actor
 from store.dashboard import add_facts
 from store.db import Database, reading, writing
 from store.errors import AccessDenied, StoreError
-from store.models import Attempt, User
+from store.models import Attempt, AttemptFact, User
 
 MAX_TURNS = 500
 MAX_TEXT_CHARS = 20_000
@@ -203,10 +203,28 @@ class AttemptSummary:
     passed: bool
     started_at: datetime
     finished_at: datetime
+    # the score that counts: the automatic one (rescored, if it was) with QA's overrides;
+    # equal to percent/passed when nobody changed anything
+    final_percent: float | None = None
+    final_passed: bool | None = None
 
     @property
     def percent(self) -> float:
+        """The automatic score when the attempt was saved, 0..100."""
         return round(100 * self.score / self.max_score, 1)
+
+    @property
+    def adjusted_percent(self) -> float:
+        return self.percent if self.final_percent is None else round(self.final_percent, 1)
+
+    @property
+    def adjusted_passed(self) -> bool:
+        return self.passed if self.final_passed is None else self.final_passed
+
+    @property
+    def adjusted(self) -> bool:
+        """QA (or a rescore) changed the score or the verdict."""
+        return (self.adjusted_percent, self.adjusted_passed) != (self.percent, self.passed)
 
 
 @dataclass(frozen=True)
@@ -334,7 +352,10 @@ def _summary_select() -> Select[Any]:
         Attempt.passed,
         Attempt.started_at,
         Attempt.finished_at,
-    ).join(User, User.id == Attempt.trainee_id)
+        AttemptFact.percent.label("final_percent"),
+        AttemptFact.passed.label("final_passed"),
+    ).join(User, User.id == Attempt.trainee_id).outerjoin(
+        AttemptFact, AttemptFact.attempt_id == Attempt.id)
 
 
 def _filtered(stmt: Select[Any], requester: Requester, where: AttemptFilter) -> Select[Any]:
@@ -368,6 +389,8 @@ class CaseProgress:
     mean_percent: float  # mean of score / max_score, 0..100
     best_percent: float
     last_finished_at: datetime
+    auto_passed: int | None = None  # the same by the automatic scores alone (before QA)
+    auto_mean_percent: float | None = None
 
 
 @dataclass(frozen=True)
@@ -388,19 +411,25 @@ class Progress:
 def progress(
     db: Database | Session, *, requester: Requester, trainee_id: int, mode: Mode | None = None
 ) -> Progress:
-    """Per case: attempts, pass rate, mean and best score; and the weakest case."""
+    """Per case: attempts, pass rate, mean and best score (the scores that count: QA's
+    adjustments included), the automatic pass count and mean beside them; the weakest case."""
     if not requester.may_see_trainee(trainee_id):
         raise AccessDenied("tidak boleh melihat progres peserta lain")
-    percent = Attempt.score * 100.0 / Attempt.max_score
+    auto = Attempt.score * 100.0 / Attempt.max_score
+    percent = func.coalesce(AttemptFact.percent, auto)
+    passed = func.coalesce(AttemptFact.passed, Attempt.passed)
     stmt = (
         select(
             Attempt.case_id,
             func.count(Attempt.id),
-            func.sum(case((Attempt.passed, 1), else_=0)),
+            func.sum(case((passed, 1), else_=0)),
             func.avg(percent),
             func.max(percent),
             func.max(Attempt.finished_at),
+            func.sum(case((Attempt.passed, 1), else_=0)),
+            func.avg(auto),
         )
+        .outerjoin(AttemptFact, AttemptFact.attempt_id == Attempt.id)
         .where(Attempt.trainee_id == trainee_id)
         .group_by(Attempt.case_id)
         .order_by(Attempt.case_id)
@@ -417,8 +446,10 @@ def progress(
                 mean_percent=round(float(mean), 1),
                 best_percent=round(float(best), 1),
                 last_finished_at=last,
+                auto_passed=int(auto_passed),
+                auto_mean_percent=round(float(auto_mean), 1),
             )
-            for case_id, n, passed, mean, best, last in s.execute(stmt)
+            for case_id, n, passed, mean, best, last, auto_passed, auto_mean in s.execute(stmt)
         ]
     weakest = min(cases, key=lambda c: (c.pass_rate, c.mean_percent, c.case_id), default=None)
     return Progress(trainee_id=trainee_id, cases=cases, weakest=weakest)

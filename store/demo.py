@@ -58,15 +58,30 @@ class Content:
     scenarios: ScenarioLibrary
     rules: DialogueRules
     scorer: Scorer
+    rubric_version: Callable[[str], str] | None = None  # SOP id -> '<sop id>@r<n>'
 
     @classmethod
     def load(cls, library: Library | None = None,
              scenarios: ScenarioLibrary | None = None) -> Content:
+        """The content files (tests, benchmarks); the app's data uses `of_database`."""
         lib = library or load_library()
         scen = scenarios or load_scenarios(sop_library=lib)
         if not scen.active():
             raise StoreError("scenarios", "tidak ada skenario aktif untuk data demo")
         return cls(lib, scen, load_dialogue_rules(lib), Scorer(lib))
+
+    @classmethod
+    def of_database(cls, db: Database) -> Content:
+        """The database's current content (the shipped files imported first when missing),
+        as the pages score: attempts record its rubric versions."""
+        from store.content import content_snapshot, import_shipped
+
+        import_shipped(db)
+        snap = content_snapshot(db)
+        if not snap.scenarios.active():
+            raise StoreError("scenarios", "tidak ada skenario aktif untuk data demo")
+        return cls(snap.sops, snap.scenarios, snap.dialogue_rules, snap.scorer,
+                   snap.rubric_version)
 
 
 # ---------------------------------------------------------------- what a CSO says
@@ -334,7 +349,8 @@ def simulate(
             pc = add_reply(pc, text, rules=content.rules, now=at)
         finished = at + timedelta(seconds=r.randrange(30, 120))
         done = finish_call(pc, apkt, scorer=content.scorer, trainee_id=trainee.user_id,
-                           now=finished)
+                           now=finished, rubric_version=content.rubric_version(sop.id)
+                           if content.rubric_version else None)
         yield done.attempt
 
 
@@ -429,7 +445,7 @@ def seed_demo_attempts(
     """
     if not 1 <= n <= MAX_ATTEMPTS:
         raise StoreError("attempts", f"harus 1..{MAX_ATTEMPTS}")
-    content = content or Content.load()
+    content = content or Content.of_database(db)
     people = demo_trainees(db, trainees)
     people += [SimTrainee(i, 0.6, 0.03) for i in extra_trainee_ids or []]
     done = 0

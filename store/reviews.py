@@ -21,8 +21,6 @@ Only users with the `qa` role change anything here; trainers and admins may read
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,7 +33,6 @@ from scoring.attempt import AttemptError
 from scoring.scorer import Scorer
 from sop.groups import GROUP_SERVICE, GROUP_SOP, result_group
 from sop.library import Library
-from sop.models import Sop
 from store.access import QA, Requester, require_actor
 from store.attempts import AttemptRecord
 from store.audit import record_audit
@@ -61,28 +58,9 @@ CSO_ROLES = frozenset({"cso", "agent", "peserta", "trainee", "petugas"})
 
 
 # ---------------------------------------------------------------- rubric versions
-def rubric_version(sop: Sop, case_id: str) -> str:
-    """A short, stable name of everything that decides a case's score: the SOP id and version
-    and a hash of the case's rubric, the service standard, the criteria definitions, the cue
-    sets and the step cues.
-
-    Saved with each score, so rescoring can tell which attempts were scored by another rubric.
-    """
-    case = sop.case(case_id)
-    if case is None:
-        raise StoreError("case_id", f"kasus '{case_id}' tidak ada di SOP {sop.id}")
-    basis = {
-        "case": case.model_dump(mode="json", include={"id", "expected", "rubric", "sop_step"}),
-        "criteria": {k: v.model_dump(mode="json") for k, v in sorted(sop.criteria.items())},
-        "cue_sets": {k: list(v) for k, v in sorted(sop.cue_sets.items())},
-        "steps": {s.id: list(s.cues) for s, _ in sop.all_steps()},
-        "actions": [a.id for a in sop.apkt_actions],
-    }
-    if sop.service_standard is not None:  # its weights count in every case
-        basis["service_standard"] = sop.service_standard.model_dump(mode="json",
-                                                                    include={"criteria"})
-    digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:10]
-    return f"{sop.id}@v{sop.version}#{digest}"[:80]
+# A score records the rubric that gave it as '<sop id>@r<n>': the SOP's version number in the
+# database (store.content.ContentSnapshot.rubric_version), the one scheme of every page, QA,
+# the exports and the command line; migration 0007 rewrote the older '@v' labels.
 
 
 def scoring_input(call: Mapping[str, Any], transcript: Iterable[Mapping[str, Any]],
@@ -822,23 +800,35 @@ def rescore(
     db: Database,
     *,
     requester: Requester,
-    scorer: Scorer,
+    scorer: Scorer | None = None,
     where: QaFilter | None = None,
     only_other_rubric: bool = True,
     version_of: Callable[[str], str] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     batch: int = 200,
 ) -> RescoreReport:
-    """Score the filtered attempts again with the scorer's current rubrics.
+    """Score the filtered attempts again with the current rubrics.
 
-    `version_of(case_id)` names the current rubric version (default: `rubric_version`, a hash
-    of the SOP content). With `only_other_rubric`, attempts already scored by that version are
-    skipped. An attempt whose new result differs from its current one gets a new score
-    version; earlier scores stay in the history, and QA overrides keep counting on top of the
-    new automatic verdicts. Work is committed in batches of `batch` attempts;
+    By default the scorer and the version names are the database's current content
+    (store.content.content_snapshot: '<sop id>@r<n>'); a caller with a scorer of its own
+    names its version with `version_of(case_id)`. With `only_other_rubric`, attempts already
+    scored by that version are skipped. An attempt whose new result differs from its current
+    one gets a new score version; earlier scores stay in the history, and QA overrides keep
+    counting on top of the new automatic verdicts. Work is committed in batches of `batch` attempts;
     `on_progress(done, total)` follows it.
     """
     _require_reviewer(requester)
+    if scorer is None:
+        from store.content import content_snapshot
+
+        snap = content_snapshot(db)
+        scorer = snap.scorer
+        if version_of is None:
+            def version_of(case_id: str) -> str:
+                found = snap.sops.find_case(case_id)
+                return snap.rubric_version(found[0].id) if found else case_id
+    elif version_of is None:
+        raise ValueError("rescore: a scorer of the caller's own needs version_of")
     with db.session() as s:
         stmt = _where(select(AttemptFact.attempt_id), AttemptFact, requester, where or QaFilter())
         ids = list(s.scalars(stmt.order_by(AttemptFact.attempt_id)))
@@ -867,7 +857,7 @@ def rescore(
 
 
 def _rescore_one(s: Session, attempt_id: int, requester: Requester, scorer: Scorer,
-                 only_other_rubric: bool, version_of: Callable[[str], str] | None,
+                 only_other_rubric: bool, version_of: Callable[[str], str],
                  report: RescoreReport) -> None:
     row = _load_for_change(s, attempt_id)
     report.checked += 1
@@ -875,7 +865,7 @@ def _rescore_one(s: Session, attempt_id: int, requester: Requester, scorer: Scor
     if found is None:
         report.skipped.append((row.id, f"kasus '{row.case_id}' tidak ada di SOP"))
         return
-    version = (version_of or (lambda case_id: rubric_version(found[0], case_id)))(row.case_id)
+    version = version_of(row.case_id)
     current, versions = _current_result(s, row)
     current_version = versions[-1].rubric_version if versions else row.rubric_version
     if only_other_rubric and current_version == version:

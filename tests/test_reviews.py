@@ -23,7 +23,6 @@ from store.reviews import (
     request_calibration,
     rescore,
     review,
-    rubric_version,
     score_history,
     submit_calibration,
     trainee_notes,
@@ -307,34 +306,50 @@ def test_calibration_needs_another_active_qa_reviewer(setup):
 
 
 # ---------------------------------------------------------------- rescoring
+def changed_text(old: str, new: str) -> str:
+    from pathlib import Path
+
+    sop = next(iter(LIB.sops.values()))
+    source = Path(LIB.files[sop.id]).read_text(encoding="utf-8")
+    assert old in source
+    return source.replace(old, new)
+
+
 def changed_library(old: str, new: str) -> Library:
     sop = next(iter(LIB.sops.values()))
     path = LIB.files[sop.id]
-    from pathlib import Path
-
-    source = Path(path).read_text(encoding="utf-8")
-    assert old in source
     lib = Library()
-    lib.add(load_sop_text(source.replace(old, new), path), path)
+    lib.add(load_sop_text(changed_text(old, new), path), path)
     return lib
+
+
+OWN = {"version_of": lambda case_id: "uji@r2"}  # a scorer of the test's own names its version
 
 
 def test_rescoring_with_a_changed_rubric_keeps_the_old_scores_in_history(setup):
     db, p, ids = setup
     qa = p["qa1"].requester
-    # the trainer moves 10 points from the self-service mention to the bill amount
-    lib2 = changed_library("bill_amount: {weight: 40}\n        self_service_channel: {weight: 30}",
-                           "bill_amount: {weight: 50}\n        self_service_channel: {weight: 20}")
-    sop2 = next(iter(lib2.sops.values()))
-    assert rubric_version(sop2, "tagihan.jumlah") != rubric_version(
-        next(iter(LIB.sops.values())), "tagihan.jumlah")
+    # the trainer moves 10 points from the self-service mention to the bill amount, saved as
+    # the SOP's next version in the database: rescoring uses it and records '<sop id>@r<n>'
+    from store.content import content_snapshot, import_shipped, save_sop
+
+    import_shipped(db)
+    sop_id = next(iter(LIB.sops))
+    base = content_snapshot(db).sop_numbers[sop_id]
+    save_sop(db, text=changed_text(
+        "bill_amount: {weight: 40}\n        self_service_channel: {weight: 30}",
+        "bill_amount: {weight: 50}\n        self_service_channel: {weight: 20}"),
+        base_version=base, author_id=None, reason="bobot jumlah tagihan", item_id=sop_id)
+    lib2 = content_snapshot(db).sops
+    label = f"{sop_id}@r{base + 1}"
+    assert content_snapshot(db).rubric_version(sop_id) == label
     where = QaFilter(case_id="tagihan.jumlah")
     target = [x.attempt_id for x in list_qa_attempts(db, requester=qa, where=where, limit=1000)]
     assert target, "the simulated attempts include the bill amount case"
     originals = {i: get_attempt(db, i, requester=qa) for i in target}
 
     progress = []
-    report = rescore(db, requester=qa, scorer=Scorer(lib2), where=where,
+    report = rescore(db, requester=qa, where=where,
                      on_progress=lambda done, total: progress.append((done, total)), batch=2)
     assert progress[0] == (0, len(target)) and progress[-1] == (len(target), len(target))
     assert report.checked == report.rescored == len(target)
@@ -347,7 +362,7 @@ def test_rescoring_with_a_changed_rubric_keeps_the_old_scores_in_history(setup):
         history = score_history(db, requester=qa, attempt_id=attempt_id)
         assert [h.number for h in history] == [0, 1]
         assert history[0].score == original.score  # the old score stays
-        assert history[1].rubric_version == rubric_version(sop2, "tagihan.jumlah")
+        assert history[1].rubric_version == label
         weights = {c["id"]: c["max"] for c in history[1].result["criteria"]}
         assert weights["bill_amount"] == 50 and weights["self_service_channel"] == 20
         assert get_attempt(db, attempt_id, requester=qa) == original  # not edited in place
@@ -359,7 +374,7 @@ def test_rescoring_with_a_changed_rubric_keeps_the_old_scores_in_history(setup):
     # other cases were not touched; a second run finds nothing left to do
     assert all(len(score_history(db, requester=qa, attempt_id=i)) == 1
                for i in ids if i not in originals)
-    again = rescore(db, requester=qa, scorer=Scorer(lib2), where=where)
+    again = rescore(db, requester=qa, where=where)
     assert (again.checked, again.rescored) == (len(target), 0)
     assert [a.action for a in list_audit(db, target_type="attempts")] == ["attempts.rescore"] * 2
 
@@ -373,7 +388,8 @@ def test_an_override_keeps_counting_after_rescoring(setup):
                        ok=not crit.ok, comment="koreksi QA", library=LIB)
     lib2 = changed_library("bill_amount: {weight: 40}\n        self_service_channel: {weight: 30}",
                            "bill_amount: {weight: 50}\n        self_service_channel: {weight: 20}")
-    rescore(db, requester=qa, scorer=Scorer(lib2), where=QaFilter(case_id="tagihan.jumlah"))
+    rescore(db, requester=qa, scorer=Scorer(lib2), where=QaFilter(case_id="tagihan.jumlah"),
+            **OWN)
     after = review(db, requester=qa, attempt_id=r.attempt.id, library=lib2)
     now = after.criterion(crit.id)
     assert now.ok is (not crit.ok) and now.overridden and now.max == 20

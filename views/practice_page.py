@@ -20,6 +20,7 @@ Nothing a user typed is rendered as Markdown or HTML: chat lines and evidence go
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -77,9 +78,7 @@ from views.state import (
     database,
     dialogue_rules,
     library,
-    rubric_version,
     scenarios,
-    scorer,
 )
 
 PRACTICE_ROLES = frozenset({"trainee", "trainer", "qa", "admin"})
@@ -461,6 +460,10 @@ def _on_submit() -> None:
     pc: PracticeCall | None = ss.get(K_CALL)
     if pc is None:
         return
+    snap = content()  # one content version for the form check, the score and its label
+    found = snap.sops.find_case(pc.call.case)
+    if found is not None and found[0] is not pc.sop:  # a trainer saved a new SOP version
+        pc = dataclasses.replace(pc, sop=found[0])  # since the call began: feedback agrees
     check = check_apkt(_form_values(), sop=pc.sop)
     if not check.ok:
         ss[K_ERRORS] = check.errors
@@ -469,8 +472,8 @@ def _on_submit() -> None:
     if user is None or not PRACTICE_ROLES & set(user.roles):
         _notice("error", "Sesi Anda berakhir atau akses Anda dicabut; percobaan tidak disimpan.")
         return
-    done = finish_call(pc, check.apkt, scorer=scorer(), trainee_id=user.id,
-                       rubric_version=rubric_version(pc.sop.id))
+    done = finish_call(pc, check.apkt, scorer=snap.scorer, trainee_id=user.id,
+                       rubric_version=snap.rubric_version(pc.sop.id))
     attempt = {**done.attempt, "call_key": call_key(pc, user.id)}  # stored once per call
     before = _snapshot()
     held = {k: ss.get(k) for k in (DRAFT.k_version, DRAFT.k_at, DRAFT.k_mark)}

@@ -32,6 +32,10 @@ def waktu(moment: dt.datetime) -> str:
     return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} WIB"
 
 
+def verdict(passed: bool) -> str:
+    return "LULUS" if passed else "TIDAK LULUS"
+
+
 def _reopen(attempts: list, titles: dict[str, str]) -> None:
     """Any past attempt again, with its whole feedback as its result screen showed it."""
     from views.practice_page import attempt_result
@@ -42,11 +46,17 @@ def _reopen(attempts: list, titles: dict[str, str]) -> None:
         placeholder="Pilih percobaan untuk melihat umpan balik lengkapnya",
         format_func=lambda i: (f"{waktu(by_id[i].finished_at)} · "
                                f"{titles.get(by_id[i].case_id, by_id[i].case_id)} · "
-                               f"{by_id[i].percent:g}% · "
-                               f"{'LULUS' if by_id[i].passed else 'TIDAK LULUS'}"),
+                               f"{by_id[i].adjusted_percent:g}% · "
+                               f"{verdict(by_id[i].adjusted_passed)}"),
     )  # fmt: skip
     if chosen is not None:
         with st.container(border=True, key="progres-umpan-balik"):
+            a = by_id[chosen]
+            if a.adjusted:  # the feedback below is the automatic score's
+                st.info(f"Setelah peninjauan QA: **{a.adjusted_percent:g}% "
+                        f"{verdict(a.adjusted_passed)}** (skor otomatis {a.percent:g}% "
+                        f"{verdict(a.passed)}). Lihat catatan QA di bawah.",
+                        icon=":material/rate_review:")
             attempt_result(chosen, "progres")
 
 
@@ -84,6 +94,7 @@ def render() -> None:
                 st.switch_page(build_pages()[URL_PATH])
 
     st.subheader("Per kasus SOP", anchor=False)
+    auto_mean = {c.case_id: c.auto_mean_percent for c in mine.cases}
     table = pd.DataFrame({
         "Kasus": [r.title for r in rows],
         "Percobaan": [r.attempts for r in rows],
@@ -91,6 +102,7 @@ def render() -> None:
         "Tingkat lulus (%)": [None if r.pass_rate is None else round(r.pass_rate * 100, 1)
                               for r in rows],
         "Rata-rata skor (%)": [r.mean_percent for r in rows],
+        "Rata-rata otomatis (%)": [auto_mean.get(r.case_id) for r in rows],
     })  # fmt: skip
     st.dataframe(
         table,
@@ -99,7 +111,10 @@ def render() -> None:
         column_config={
             "Tingkat lulus (%)": st.column_config.ProgressColumn(
                 format="%.0f%%", min_value=0, max_value=100),
-            "Rata-rata skor (%)": st.column_config.NumberColumn(format="%.1f"),
+            "Rata-rata skor (%)": st.column_config.NumberColumn(
+                format="%.1f", help="Setelah penyesuaian QA, bila ada"),
+            "Rata-rata otomatis (%)": st.column_config.NumberColumn(
+                format="%.1f", help="Skor otomatis dari penilai, sebelum penyesuaian QA"),
         },
         key="progres-kasus",
     )
@@ -131,19 +146,23 @@ def render() -> None:
             "Tanggal": [waktu(a.finished_at) for a in attempts],
             "Kasus": [titles.get(a.case_id, a.case_id) for a in attempts],
             "Mode": [MODE_LABELS.get(a.mode, a.mode) for a in attempts],
-            "Skor (%)": [a.percent for a in attempts],
-            "Lulus": ["LULUS" if a.passed else "TIDAK LULUS" for a in attempts],
+            "Skor (%)": [a.adjusted_percent for a in attempts],
+            "Lulus": [verdict(a.adjusted_passed) for a in attempts],
+            "Otomatis": [f"{a.percent:.1f} · {verdict(a.passed)}" for a in attempts],
             "Skenario": [s.title if (s := lib_sc.get(a.scenario_id)) else a.scenario_id
                          for a in attempts],
         }),  # fmt: skip
         hide_index=True,
         width="stretch",
-        column_config={"Skor (%)": st.column_config.NumberColumn(format="%.1f"),
+        column_config={"Skor (%)": st.column_config.NumberColumn(
+                           format="%.1f", help="Setelah penyesuaian QA, bila ada"),
+                       "Otomatis": st.column_config.TextColumn(
+                           width=130, help="Skor otomatis dari penilai (%) dan statusnya"),
                        # wide enough for the longest titles; the mode is the one to scroll
                        "Tanggal": st.column_config.TextColumn(width=140),
                        "Kasus": st.column_config.TextColumn(width=315),
                        "Skenario": st.column_config.TextColumn(width=340)},
-        column_order=("Tanggal", "Kasus", "Skenario", "Skor (%)", "Lulus", "Mode"),
+        column_order=("Tanggal", "Kasus", "Skenario", "Skor (%)", "Lulus", "Otomatis", "Mode"),
         key="progres-percobaan",
     )
     if len(attempts) == MAX_ROWS:

@@ -8,15 +8,15 @@ from core.config import database_url
 from scenarios.dialogue import DialogueRules
 from scenarios.library import ScenarioLibrary
 from scoring.scorer import Scorer
-from sop.library import Library, load_library
+from sop.library import Library
 from store.content import ContentSnapshot, content_snapshot, import_shipped
 from store.db import Database
 
 
-@st.cache_resource(show_spinner=False)
 def library() -> Library:
-    """Every SOP, parsed once per server process."""
-    return load_library()
+    """Every SOP in its current version in the database (what the scorer, QA and the command
+    line use too), parsed once per change; never the files, which are only imported."""
+    return content().sops
 
 
 def scorer() -> Scorer:
