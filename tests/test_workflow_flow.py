@@ -4,6 +4,8 @@ only a browser shows)."""
 
 from __future__ import annotations
 
+import pytest
+
 from store import get_user_by_username
 from store.auth import authenticate, create_account
 from tests.accounts import PASSWORD, app_as, database, user_id
@@ -175,3 +177,51 @@ def test_the_export_files_are_built_when_asked_never_on_a_rerun(qa_db, monkeypat
     assert calls["xlsx"] == 0  # the workbook only when its button is pressed (deferred)
     names = [b.proto.label for b in at.get("download_button")]
     assert names == ["CSV: Per kasus", "Excel: semua tabel"]
+
+
+# ---------------------------------------------------------------- 15: cso-trainer bench
+def _child_ok() -> None:
+    pass
+
+
+def test_bench_writers_start_even_when_main_was_a_deleted_page_script(tmp_path, monkeypatch):
+    """After the page benchmark, __main__ is AppTest's script in a deleted folder; a spawned
+    writer re-ran it and died (FileNotFoundError: .../trivial.py) and the bench then hung."""
+    import multiprocessing as mp
+    import sys
+    import types
+
+    from bench.store import _get, _plain_main
+
+    gone = types.ModuleType("__main__")
+    gone.__file__ = str(tmp_path / "trivial.py")  # never written: deleted by now
+    monkeypatch.setitem(sys.modules, "__main__", gone)
+    ctx = mp.get_context("spawn")
+    child = ctx.Process(target=_child_ok)
+    with _plain_main():
+        child.start()
+    child.join(timeout=120)
+    assert child.exitcode == 0
+    assert sys.modules["__main__"] is gone  # put back
+
+    dead = ctx.Process(target=sys.exit, args=(3,))  # a writer that dies is an error, not a hang
+    with _plain_main():
+        dead.start()
+    dead.join(timeout=120)
+    with pytest.raises(RuntimeError, match="penulis berhenti"):
+        _get(ctx.Queue(), [dead], timeout=60)
+
+
+def test_bench_writers_run_on_every_core_not_the_pinned_one(monkeypatch):
+    import os
+
+    from bench.store import _unpin
+
+    every = os.sched_getaffinity(0)
+    monkeypatch.setenv("CSO_BENCH_CPUS", ",".join(map(str, sorted(every))))
+    try:
+        os.sched_setaffinity(0, {min(every)})  # as bench.run pins itself
+        _unpin()
+        assert os.sched_getaffinity(0) == every
+    finally:
+        os.sched_setaffinity(0, every)
