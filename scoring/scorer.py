@@ -343,7 +343,8 @@ class Scorer:
                 checks.append((False, f"email {given} tidak sesuai; seharusnya {cust.email} "
                                       "(yang disebutkan pelanggan)"))
         good = sum(1 for ok, _ in checks if ok)
-        return good == len(checks), good / len(checks), "; ".join(m for _, m in checks)
+        # all or nothing: the contract gives partial points to website_steps only
+        return good == len(checks), 0, "; ".join(m for _, m in checks)
 
     # ------------------------------------------------------------------ service standard
     def _service_greeting(self, crit, compiled, r: Reading):
@@ -357,7 +358,7 @@ class Scorer:
         missing = [w for w, a in (("salam", greet), ("nama CSO atau PLN 123", intro)) if not a]
         have = greet or intro
         got = f' (balasan 1: "{have.evidence}")' if have else ""
-        return False, 0.5 if have else 0, f"balasan pertama tanpa {' dan '.join(missing)}{got}"
+        return False, 0, f"balasan pertama tanpa {' dan '.join(missing)}{got}"
 
     def _service_verification(self, crit, compiled, r: Reading):
         for name in ("ask_data", "confirm_data"):

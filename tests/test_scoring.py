@@ -352,12 +352,14 @@ def test_tetap_unit_followup_said_in_the_negative_does_not_count():
 
 
 @pytest.mark.parametrize("field,value,points", [
-    ("idpel", "532100123457", 15.0),
-    ("idpel", "", 15.0),
-    ("email", "budi@example.co.id", 15.0),
-    ("email", None, 15.0),
+    ("idpel", "532100123457", 0.0),
+    ("idpel", "", 0.0),
+    ("email", "budi@example.co.id", 0.0),
+    ("email", None, 0.0),
 ])
-def test_tetap_wrong_idpel_or_email_loses_half_of_apkt_data(field, value, points):
+def test_tetap_wrong_idpel_or_email_loses_apkt_data(field, value, points):
+    """All or nothing: the contract gives partial points to website_steps only; a form the Unit
+    cannot act on earns nothing."""
     data = copy.deepcopy(FULL["invoice.email.tetap"])
     data["apkt"][field] = value
     c = crit(score(data), "apkt_data")
@@ -380,7 +382,7 @@ def test_koreksi_email_needs_the_address_the_customer_said():
                               IDPEL, "Terima kasih."]
     r = score(data)
     c = crit(r, "apkt_data")
-    assert not c.ok and c.points == 15.0  # the IDPEL half is right
+    assert not c.ok and c.points == 0  # the IDPEL is right, the address is not: no points
     assert all(EMAIL not in x.evidence for x in r.criteria)  # never shows what was not said
     data = copy.deepcopy(FULL["invoice.keluhan.koreksi_email"])
     data["apkt"]["email"] = "budi.santoso@example.com"  # said .co.id, typed .com
@@ -559,7 +561,7 @@ def test_greeting_needs_the_cso_name_or_pln_123_in_the_first_reply():
     data["replies"][0] = "Selamat pagi, ada yang bisa dibantu?"
     r = score(data)
     c = crit(r, "service_greeting")
-    assert not c.ok and c.points == 2.5 and "nama CSO" in c.evidence
+    assert not c.ok and c.points == 0 and "nama CSO" in c.evidence
     assert r.passed  # a training standard, not critical
     data["replies"] = data["replies"][1:]  # no greeting at all: the call opens with the IDPEL ask
     c = crit(score(data), "service_greeting")
