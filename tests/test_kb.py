@@ -13,7 +13,7 @@ from sop.library import load_library
 from tests.accounts import app_as
 from tests.e2e import ROOT
 from views.pages import PageSpec, specs_for
-from views.state import library
+from views.state import _database
 
 SHIPPED = ROOT / "sop" / "library" / "pln123_tagihan_invoice.yaml"
 TEXT_4C = 'Cek pada bagian paling bawah Menu: "Informasi Tagihan Listrik / Pembelian Token"'
@@ -57,11 +57,12 @@ def run_app() -> AppTest:
 
 
 @pytest.fixture
-def fresh_library():
-    """Forget the cached SOP library before and after a test that changes CSO_SOP_PATH."""
-    library.clear()
+def fresh_library(fresh_app_db):
+    """A test that changes CSO_SOP_PATH: a database of its own, into which the app imports
+    the SOP files of that path as it starts (the pages read the database's versions)."""
+    _database.clear()
     yield
-    library.clear()
+    _database.clear()
 
 
 # ---- the page as it opens ----
@@ -228,7 +229,7 @@ def test_a_second_sop_file_can_be_chosen(tmp_path, monkeypatch, fresh_library):
     at = run_app()
     assert not at.expander  # both files load
     box = at.selectbox(key="sop_id")
-    assert box.options == [
+    assert sorted(box.options) == [  # as the database lists them: by SOP id
         "Informasi Tagihan Rekening Listrik & Invoice Melalui CC PLN 123 & Website PLN",
         "SOP Contoh Kedua",
     ]

@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import streamlit as st
 
-from core.config import database_url
+from core.config import database_url, sop_dirs
 from scenarios.dialogue import DialogueRules
 from scenarios.library import ScenarioLibrary
 from scoring.scorer import Scorer
-from sop.library import Library
+from sop.library import Library, load_library
+from sop.yamlfile import Problem
 from store.content import ContentSnapshot, content_snapshot, import_shipped
 from store.db import Database
 
 
 def library() -> Library:
     """Every SOP in its current version in the database (what the scorer, QA and the command
-    line use too), parsed once per change; never the files, which are only imported."""
-    return content().sops
+    line use too), parsed once per change; never the files, which are only imported. Its
+    `problems` include those of SOP files that could not be imported (the SOP page lists
+    them, so a broken file is reported and never hides the good ones)."""
+    lib = content().sops
+    problems = _sop_file_problems(tuple(str(p) for p in sop_dirs()))
+    if not problems:
+        return lib
+    return dataclasses.replace(lib, problems=[*lib.problems, *problems])
+
+
+@st.cache_resource(show_spinner=False)
+def _sop_file_problems(paths: tuple[str, ...]) -> list[Problem]:
+    return load_library([Path(p) for p in paths]).problems
 
 
 def scorer() -> Scorer:
