@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,20 +43,39 @@ def _json_line_of(text: str, field: str) -> int:
     return text.count("\n", 0, idx) + 1 if idx >= 0 else 1
 
 
+class _BadJson(Exception):
+    """JSON that parses in principle but not here: too deep, or a number too long."""
+
+
+def _json(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise _BadJson("JSON terlalu dalam bertingkat") from None
+    except ValueError:  # an integer of more than 4300 digits
+        raise _BadJson("angka terlalu panjang") from None
+
+
 def _records(text: str, jsonl: bool) -> Iterator[tuple[int, str, object]]:
-    """(line, source text, parsed data or JSONDecodeError) per attempt."""
+    """(line, source text, parsed data, JSONDecodeError or _BadJson) per attempt."""
     if not jsonl:
         try:
-            yield 1, text, json.loads(text)
+            yield 1, text, _json(text)
         except json.JSONDecodeError as exc:
             yield exc.lineno, text, exc
+        except _BadJson as exc:
+            yield 1, text, exc
         return
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            yield n, line, json.loads(line)
+            yield n, line, _json(line)
         except json.JSONDecodeError as exc:
+            yield n, line, exc
+        except _BadJson as exc:
             yield n, line, exc
 
 
@@ -74,6 +95,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     for line, source, data in _records(text, args.jsonl):
         if isinstance(data, json.JSONDecodeError):
             _err(f"{name}:{line}: (json): JSON tidak valid: {data.msg} (kolom {data.colno})")
+            return EXIT_BAD_INPUT
+        if isinstance(data, _BadJson):
+            _err(f"{name}:{line}: (json): JSON tidak valid: {data}")
             return EXIT_BAD_INPUT
         try:
             result = scorer.score_data(data)
@@ -523,13 +547,13 @@ def cmd_scenarios_export(args: argparse.Namespace) -> int:
                 (dest / name).write_text(text, encoding="utf-8")
     except OSError as exc:
         _err(f"{dest}: tidak dapat ditulis: {exc.strerror or exc}")
-        return 1
+        return EXIT_BAD_INPUT
     _err(f"{len(files)} file diekspor ke {dest}")
     return 0
 
 
 def cmd_scenarios_import(args: argparse.Namespace) -> int:
-    from sop.yamlfile import ContentError, read_text, yaml_files
+    from sop.yamlfile import ContentError, Problem, read_text, yaml_files
     from store.content import import_shipped, import_texts, unzip_texts
     from store.errors import StoreError
 
@@ -548,6 +572,9 @@ def cmd_scenarios_import(args: argparse.Namespace) -> int:
         except OSError as exc:
             _err(f"{path}:1: (file): tidak dapat dibaca: {exc.strerror or exc}")
             return EXIT_BAD_INPUT
+        problems.extend(Problem(f"{path}/{k}" if path.suffix.lower() == ".zip" else k, 1,
+                                "(file)", "nama file ganda: sudah ada di berkas lain")
+                        for k in found if files.get(k, found[k]) != found[k])
         files.update(found)
     for p in problems:
         _err(str(p))
@@ -646,8 +673,8 @@ def _run_export(args: argparse.Namespace, write) -> int:
         _err(f"export: {exc.field}: {exc.message}")
         return EXIT_BAD_INPUT
     except OSError as exc:
-        _err(f"--out: {args.out}: tidak dapat ditulis: {exc}")
-        return 1
+        _err(f"--out: {args.out}: tidak dapat ditulis: {exc.strerror or exc}")
+        return EXIT_BAD_INPUT
     finally:
         db.dispose()
     _err(f"OK: {args.out} {summary}")
@@ -740,11 +767,18 @@ def _library_or_exit() -> Library:
     return lib
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line on stderr (what is wrong, not the whole usage), exit 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\n")
+
+
 FILES_HELP = "pakai file konten (CSO_SOP_PATH, CSO_SCENARIO_PATH), bukan versi di basis data"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="cso-trainer", description="CSO Trainer PLN 123: konten, penilaian dan data."
     )
     sub = p.add_subparsers(dest="command", required=True)
@@ -871,7 +905,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`cso-trainer score ... | head`): stop quietly, as other
+        # command-line tools do; stdout goes to devnull so the exit flush cannot complain.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    return code
 
 
 if __name__ == "__main__":

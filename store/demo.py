@@ -36,6 +36,7 @@ from store.users import create_user
 
 DEMO_PREFIX = "demo.peserta"
 MAX_ATTEMPTS = 10_000_000
+MAX_WEEKS = 520  # ten years of weeks; more overflows the calendar
 ACTIONS = ("issue_closed", "forward_unit", "keluhan", "none")
 SUB_TYPES = ("koreksi_email_invoice", "berhenti_langganan_invoice", "lainnya_invoice")
 # The APKT action a confused trainee picks instead of the right one.
@@ -445,6 +446,8 @@ def seed_demo_attempts(
     """
     if not 1 <= n <= MAX_ATTEMPTS:
         raise StoreError("attempts", f"harus 1..{MAX_ATTEMPTS}")
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise StoreError("weeks", f"harus 1..{MAX_WEEKS}")
     content = content or Content.of_database(db)
     people = demo_trainees(db, trainees)
     people += [SimTrainee(i, 0.6, 0.03) for i in extra_trainee_ids or []]
