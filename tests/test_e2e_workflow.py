@@ -83,3 +83,16 @@ def test_the_qa_list_fits_its_columns_at_1400_px(browser_page, server_url):
         "return s ? s.scrollWidth - s.clientWidth : -1; }")
     grid.screenshot(path="test-artifacts/alur-qa-daftar.png")
     assert 0 <= overflow <= 2  # every column on screen, no sideways scrolling
+
+
+def test_the_dashboards_read_well(browser_page, server_url):
+    from store.auth import DEMO_PASSWORD
+    from tests.e2e import open_app, wait_idle
+
+    page = browser_page
+    open_app(page, server_url, "qa", login=("qa1", DEMO_PASSWORD))
+    page.locator(".st-key-qa-section").get_by_text("Dashboard", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name="Tren per minggu")).to_be_visible()
+    page.wait_for_timeout(2000)  # the charts draw after the run
+    screenshot(page, "alur-qa-dashboard")

@@ -193,8 +193,10 @@ def test_dashboard_section_draws_charts_with_tables(qa_db):
     table = next(d.value for d in at.dataframe if "Kelompok" in d.value.columns
                  and "Tingkat terpenuhi (%)" in d.value.columns and "Peserta" not in d.value)
     assert set(table["Kelompok"]) == {"SOP", "Standar layanan"}
-    assert set(table.loc[table["Kelompok"] == "Standar layanan", "Kriteria"]) == set(
-        SERVICE_CRITERIA)
+    from views.qa_common import criterion_label  # the table shows labels, not ids
+
+    assert set(table.loc[table["Kelompok"] == "Standar layanan", "Kriteria"]) == {
+        criterion_label(c) for c in SERVICE_CRITERIA}
 
 
 def test_rescore_and_export_sections(qa_db):

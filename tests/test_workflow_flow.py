@@ -225,3 +225,29 @@ def test_bench_writers_run_on_every_core_not_the_pinned_one(monkeypatch):
         assert os.sched_getaffinity(0) == every
     finally:
         os.sched_setaffinity(0, every)
+
+
+# ---------------------------------------------------------------- 17: the dashboards
+def test_dashboards_show_labels_counts_weekly_ticks_and_indonesian_months(qa_db):  # noqa: F811
+    import json
+
+    at = app_as("qa1", url_path="qa").run()
+    at.segmented_control(key="qa-section").set_value("Dashboard").run()
+    assert not at.exception, at.exception
+    for frame in at.dataframe:  # every table behind a chart: no ids
+        for col in ("Kasus", "Kriteria", "Skenario"):
+            if col in frame.value:
+                ids = frame.value[col].astype(str).str.fullmatch(r"[a-z0-9_-]+(\.[a-z0-9_-]+)+")
+                assert not ids.any(), col
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    text = json.dumps(specs)
+    weekly = next(s for s in specs if "Minggu (mulai Senin)" in json.dumps(s))
+    axis = json.dumps(weekly)
+    ticks = weekly["encoding"]["x"]["axis"]["values"]
+    weeks = next(f.value for f in at.dataframe if "Minggu (Senin)" in f.value.columns)
+    assert len(ticks) == len(weeks) <= 12  # a tick on every week (a few weeks here)
+    assert "'Okt'" in axis  # Indonesian month names, not Vega's English ones
+    bars = [s for s in specs if '"text": {"field": "n"' in json.dumps(s)]
+    assert len(bars) >= 5  # every bar chart writes its number of attempts (n = ...)
+    assert '"opacity"' in text  # bars of few attempts are pale
+    assert '"labelLimit": 0' in text  # no label is cut

@@ -15,7 +15,7 @@ from store.access import Requester
 from store.dashboard import Dashboard, QaFilter, dashboard
 from store.export import for_people
 from views.qa_common import case_title, criterion_label
-from views.state import database
+from views.state import database, scenarios
 
 TTL_SECONDS = 60
 MAX_BARS = 30  # per-trainee charts show the weakest ones; the table has everyone
@@ -32,9 +32,24 @@ def clear_cache() -> None:
     cached_dashboard.clear()
 
 
+MONTHS_JS = "['Jan','Feb','Mar','Apr','Mei','Jun','Jul','Agu','Sep','Okt','Nov','Des']"
+# a date axis in Indonesian ("5 Okt"): Vega's own month names are English
+DAY_MONTH = f"date(datum.value) + ' ' + {MONTHS_JS}[month(datum.value)]"
+FEW = 5  # a bar of fewer attempts (or results) than this is drawn pale: little evidence
+
+
 def _table(key: str, df: pd.DataFrame, name: str) -> None:
+    """The table behind a chart, as people read it: names and titles, not ids."""
+    shown = df.copy()
+    if "case_id" in shown:
+        shown["case_id"] = [case_title(c) for c in shown["case_id"]]
+    if "criterion_id" in shown:
+        shown["criterion_id"] = [criterion_label(c) for c in shown["criterion_id"]]
+    if "scenario_id" in shown:
+        titles = {sc.id: sc.title for sc in scenarios().scenarios.values()}
+        shown["scenario_id"] = [titles.get(i, i) for i in shown["scenario_id"]]
     with st.expander(f"Tabel: {name}", icon=":material/table:"):
-        st.dataframe(for_people(key, df), hide_index=True, width="stretch")
+        st.dataframe(for_people(key, shown), hide_index=True, width="stretch")
 
 
 def _labels(df: pd.DataFrame) -> pd.DataFrame:
@@ -69,8 +84,13 @@ def render(where: QaFilter) -> None:
                        var_name="ukuran", value_name="persen")
     long["ukuran"] = long["ukuran"].map({"pass_rate": "Tingkat lulus (%)",
                                          "mean_percent": "Rata-rata skor (%)"})
+    # a tick on every week's Monday (as the points), or every 2nd, 3rd ... when many
+    step = max(1, -(-len(weekly) // 12))
     chart = alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("minggu:T", title="Minggu (mulai Senin)", axis=alt.Axis(format="%d %b")),
+        x=alt.X("minggu:T", title="Minggu (mulai Senin)",
+                axis=alt.Axis(labelExpr=DAY_MONTH, labelAngle=0, values=[
+                    alt.DateTime(year=w.year, month=w.month, date=w.day)
+                    for w in weekly["minggu"].iloc[::-1][::step].iloc[::-1]])),
         y=alt.Y("persen:Q", title="%", scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("ukuran:N", title=None, legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("minggu:T", title="Minggu"), "ukuran:N",
@@ -80,7 +100,8 @@ def render(where: QaFilter) -> None:
     st.altair_chart(chart, width="stretch")
     _table("weekly", d.weekly, "tren per minggu")
 
-    left, right = st.columns(2, gap="medium")
+    # one below the other: side by side, long case and criterion names left the bars no room
+    left, right = st.container(), st.container()
     with left:
         st.subheader("Per kasus", anchor=False)
         _bar(_labels(d.by_case), "kasus", "pass_rate", "Tingkat lulus (%)")
@@ -100,7 +121,10 @@ def render(where: QaFilter) -> None:
         _table("by_criterion", d.by_criterion, "per kriteria")
 
     st.subheader("Per skenario", anchor=False)
-    _bar(d.by_scenario, "scenario_id", "pass_rate", "Tingkat lulus (%)")
+    titles = {sc.id: sc.title for sc in scenarios().scenarios.values()}
+    by_scenario = d.by_scenario.assign(
+        skenario=[titles.get(i, i) for i in d.by_scenario["scenario_id"]])
+    _bar(by_scenario, "skenario", "pass_rate", "Tingkat lulus (%)")
     _table("by_scenario", d.by_scenario, "per skenario")
 
     st.subheader("Per peserta", anchor=False)
@@ -117,9 +141,9 @@ def render(where: QaFilter) -> None:
     chart = alt.Chart(shown).mark_point(size=140, filled=True, opacity=0.9).encode(
         x=alt.X("ok_rate:Q", title="Terpenuhi (%)", scale=alt.Scale(domain=[0, 100])),
         y=alt.Y("trainee:N", title=None, sort=list(trainees["trainee"]),
-                axis=alt.Axis(labelOverlap=False, labelLimit=220)),
-        color=alt.Color("kriteria:N", title="Kriteria",
-                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=360)),
+                axis=alt.Axis(labelOverlap=False, labelLimit=0)),
+        color=alt.Color("kriteria:N", title="Kriteria", scale=alt.Scale(scheme="tableau20"),
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
         shape=alt.Shape("kelompok:N", title="Kelompok",
                         scale=alt.Scale(domain=[group_label(g) for g in GROUPS],
                                         range=["circle", "diamond"]),
@@ -136,9 +160,9 @@ def render(where: QaFilter) -> None:
     m = m[m["trainee_id"].isin(trainees["trainee_id"])]
     base = alt.Chart(m).encode(
         x=alt.X("kasus:N", title=None,
-                axis=alt.Axis(labelAngle=-25, labelLimit=240, labelOverlap=False)),
+                axis=alt.Axis(labelAngle=-30, labelLimit=0, labelOverlap=False)),
         y=alt.Y("trainee:N", title=None, sort=list(trainees["trainee"]),
-                axis=alt.Axis(labelOverlap=False, labelLimit=220)),
+                axis=alt.Axis(labelOverlap=False, labelLimit=0)),
     )
     heat = base.mark_rect().encode(
         color=alt.Color("pass_rate:Q", title="Lulus (%)",
@@ -147,8 +171,12 @@ def render(where: QaFilter) -> None:
                  alt.Tooltip("mean_percent:Q", title="Rata-rata skor", format=".1f"),
                  alt.Tooltip("attempts:Q", title="Percobaan")],
     )
-    text = base.mark_text(fontSize=11).encode(text=alt.Text("pass_rate:Q", format=".0f"))
-    st.altair_chart((heat + text).properties(height=130 + 30 * len(trainees)),
+    # white on the dark ends of the scale, black on the light middle: readable everywhere
+    text = base.mark_text(fontSize=12, fontWeight="bold").encode(
+        text=alt.Text("pass_rate:Q", format=".0f"),
+        color=alt.condition("datum.pass_rate <= 25 || datum.pass_rate >= 80",
+                            alt.value("white"), alt.value("black")))
+    st.altair_chart((heat + text).properties(height=210 + 30 * len(trainees)),
                     width="stretch")
     _table("mastery", d.mastery, "matriks penguasaan")
 
@@ -157,15 +185,25 @@ def _bar(df: pd.DataFrame, label: str, value: str, title: str) -> None:
     if df.empty:
         st.caption("Tidak ada data.")
         return
-    chart = alt.Chart(df).mark_bar().encode(
-        x=alt.X(f"{value}:Q", title=title, scale=alt.Scale(domain=[0, 100])),
+    count = "results" if "results" in df else "attempts"
+    df = df.assign(n=[f"n = {int(v)}" for v in df[count]])
+    base = alt.Chart(df).encode(
+        x=alt.X(f"{value}:Q", title=title, scale=alt.Scale(domain=[0, 115]),
+                axis=alt.Axis(values=list(range(0, 101, 20)))),
         y=alt.Y(f"{label}:N", title=None, sort=list(df[label]),
-                axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+                axis=alt.Axis(labelLimit=0, labelOverlap=False)),
+    )
+    bars = base.mark_bar().encode(
         color=alt.Color(f"{value}:Q", legend=None,
                         scale=alt.Scale(scheme="redyellowgreen", domain=[0, 100])),
+        # one attempt must not look like a full 100 % bar: few attempts are drawn pale
+        opacity=alt.condition(f"datum.{count} < {FEW}", alt.value(0.35), alt.value(1.0)),
         tooltip=[f"{label}:N", alt.Tooltip(f"{value}:Q", format=".1f")]
         + (["kelompok:N"] if "kelompok" in df else [])
         + [alt.Tooltip(c, format=".1f" if "percent" in c else "d")
            for c in ("attempts", "results", "mean_percent") if c in df],
-    ).properties(height=70 + 28 * len(df))  # the height includes the axis below
-    st.altair_chart(chart, width="stretch")
+    )
+    counts = base.mark_text(align="left", dx=4, fontSize=11, color="#31333f").encode(text="n:N")
+    st.altair_chart((bars + counts).properties(height=70 + 28 * len(df)), width="stretch")
+    st.caption(f"n = jumlah {'penilaian' if count == 'results' else 'percobaan'}; batang pucat: "
+               f"kurang dari {FEW}.")
