@@ -434,3 +434,85 @@ class WorkDraft(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# ------------------------------------------ cohorts, assignments, exam starts (migration 0008)
+COHORT_ROLES = ("trainee", "trainer")
+ASSIGNMENT_KINDS = ("latihan", "ujian")
+
+
+class Cohort(Base):
+    """A batch (angkatan) of trainees trained together for one SOP, with trainers in charge."""
+
+    __tablename__ = "cohorts"
+    __table_args__ = (Index(None, "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    sop_id: Mapped[str] = mapped_column(String(80))
+    start_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CohortMember(Base):
+    """A trainee of a cohort, or a trainer in charge of it. Removing one deletes the row (the
+    audit trail keeps who added and removed whom, and when)."""
+
+    __tablename__ = "cohort_members"
+    __table_args__ = (
+        Index(None, "user_id"),
+        CheckConstraint("role IN ('trainee', 'trainer')", "role"),
+    )
+
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Assignment(Base):
+    """A practice set or an exam given to a cohort or to one trainee, open from `opens_at`,
+    due at `due_at`. `spec` holds what kind-specific settings it has (store.cohorts)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        Index(None, "cohort_id"),
+        Index(None, "trainee_id"),
+        CheckConstraint("kind IN ('latihan', 'ujian')", "kind"),
+        CheckConstraint("(cohort_id IS NULL) <> (trainee_id IS NULL)", "target"),
+        CheckConstraint("due_at > opens_at", "window"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    trainee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    spec: Mapped[dict[str, Any]] = mapped_column(Json)
+    certification: Mapped[bool] = mapped_column(Boolean, default=False)
+    opens_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ExamStart(Base):
+    """One sitting of an assigned exam: counted against the attempts allowed from the moment
+    it starts, finished or not. Its `exam_id` is the one the sitting's attempts carry."""
+
+    __tablename__ = "exam_starts"
+    __table_args__ = (
+        Index(None, "assignment_id", "trainee_id", "number", unique=True),
+        Index(None, "exam_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    exam_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
