@@ -57,6 +57,14 @@ def _join(prefix: str, key: Any) -> str:
     return f"{prefix}.{key}" if prefix else str(key)
 
 
+def _hashable(value: Any) -> bool:  # a `!!set` or `!!omap` value cannot be matched by difflib
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 def _walk(old: Any, new: Any, path: str, out: list[FieldChange]) -> None:
     if isinstance(old, dict) and isinstance(new, dict):
         for key in [*old.keys(), *(k for k in new if k not in old)]:
@@ -69,7 +77,7 @@ def _walk(old: Any, new: Any, path: str, out: list[FieldChange]) -> None:
                 _walk(old[key], new[key], p, out)
         return
     if isinstance(old, list) and isinstance(new, list):
-        if all(not isinstance(x, dict | list) for x in [*old, *new]):
+        if all(not isinstance(x, dict | list) and _hashable(x) for x in [*old, *new]):
             _walk_lines(old, new, path, out)
             return
         for i in range(max(len(old), len(new))):
