@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from core.fmt import ya_tidak
 from sop.groups import GROUP_LABELS
 from store.access import Requester
 from store.dashboard import WIB, QaFilter, _require_viewer, _where, dashboard, with_group
@@ -184,6 +185,11 @@ def for_people(key: str, df: pd.DataFrame) -> pd.DataFrame:
             out[col] = [labels.get(v, v) for v in out[col]]
     for col in out.columns:
         dtype = out[col].dtype
+        if pd.api.types.is_bool_dtype(dtype) or (
+                pd.api.types.is_object_dtype(dtype)
+                and out[col].map(lambda v: isinstance(v, bool)).any()):
+            out[col] = [ya_tidak(v) if isinstance(v, bool) else v for v in out[col]]
+            continue
         if (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
                 or pd.api.types.is_datetime64_any_dtype(dtype)):
             out[col] = pd.Series([_safe(v) for v in out[col]], index=out.index, dtype=object)

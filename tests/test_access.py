@@ -190,9 +190,10 @@ def test_the_qa_page_lists_the_attempts_newest_first(fresh_app_db):
     table = at.dataframe[0].value
     assert list(table["Peserta"]) == ["Budi Santoso (demo) (peserta2)",
                                       "Dewi Lestari (demo) (peserta1)"]  # fmt: skip
-    assert list(table["Kasus"]) == ["tagihan.jumlah", "invoice.email.tetap"]
+    assert list(table["Kasus"]) == ["Menanyakan jumlah tagihan",  # titles, not ids
+                                    "Minta Invoice via email, tetap ingin dikirim email"]
     assert list(table["Lulus"]) == ["tidak", "ya"]
-    assert table["Selesai"][1] == "03-03-2025 15:00 WIB"
+    assert table["Selesai"][1] == "3 Mar 2025 15.00 WIB"  # core.fmt.waktu
     assert at.caption[0].value.startswith("2 percobaan")
 
 

@@ -43,7 +43,7 @@ def test_csv_of_the_filtered_attempts_reads_back_with_csv_and_pandas(seeded):
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == count_qa_attempts(db, requester=qa, where=where) > 0
     assert {r["Peserta"] for r in rows} == {"Budi"}
-    assert {r["Lulus (disesuaikan)"] for r in rows} == {"False"}
+    assert {r["Lulus (disesuaikan)"] for r in rows} == {"tidak"}  # in words, not False
     assert list(rows[0]) == list(TABLES["attempts"][1].values())
 
     df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")

@@ -221,7 +221,7 @@ def test_a_retired_scenario_leaves_practice_and_coverage_shows_the_gap(fresh_app
     run(at)
     assert "Kasus tanpa skenario aktif: invoice.email.tetap" in texts(at.error)
     cov = at.dataframe[0].value
-    row = cov[cov["Kasus"] == "invoice.email.tetap"].iloc[0]
+    row = cov[cov["Kasus"] == "Minta Invoice via email, tetap ingin dikirim email"].iloc[0]
     assert (row["Total"], row["Keterangan"]) == (0, "KASUS TANPA SKENARIO")
 
 

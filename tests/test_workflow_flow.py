@@ -251,3 +251,60 @@ def test_dashboards_show_labels_counts_weekly_ticks_and_indonesian_months(qa_db)
     assert len(bars) >= 5  # every bar chart writes its number of attempts (n = ...)
     assert '"opacity"' in text  # bars of few attempts are pale
     assert '"labelLimit": 0' in text  # no label is cut
+
+
+# ---------------------------------------------------------------- 16: Indonesian everywhere
+def test_one_indonesian_format_for_dates_numbers_and_yes_no():
+    from datetime import UTC, datetime
+
+    from core import fmt
+
+    at = datetime(2025, 10, 5, 7, 3, tzinfo=UTC)  # 14.03 in Jakarta
+    assert fmt.waktu(at) == "5 Okt 2025 14.03 WIB"
+    assert fmt.tanggal(at) == "5 Okt 2025" and fmt.tanggal(at, panjang=True) == "5 Oktober 2025"
+    assert fmt.persen(71.94) == "71,9 %" and fmt.angka(3401, 0) == "3.401"
+    assert fmt.angka(1234567.891, 2) == "1.234.567,89" and fmt.persen(None) == "–"
+    assert fmt.ya_tidak(True) == "ya" and fmt.ya_tidak(False) == "tidak"
+    assert fmt.stempel(datetime(2025, 10, 5, 17, 30, tzinfo=UTC)) == "20251006-0030"  # WIB
+
+
+def test_csv_exports_write_yes_and_no_in_indonesian(qa_db):  # noqa: F811
+    from store.dashboard import QaFilter
+    from store.export import export_tables, to_csv_bytes
+
+    qa = get_user_by_username(database(), "qa1").requester
+    tables = export_tables(database(), requester=qa, where=QaFilter(), tables=["attempts",
+                                                                            "criteria"])
+    for key, df in tables.items():
+        text = to_csv_bytes(key, df).decode("utf-8-sig")
+        assert "True" not in text and "False" not in text, key
+        assert ",ya," in text or ",tidak," in text
+
+
+def test_store_messages_do_not_repeat_their_label():
+    from store.errors import StoreError
+    from views.auth import store_message
+
+    assert seen(store_message(StoreError("password", "Kata sandi minimal 8 karakter."))) == (
+        "Kata sandi minimal 8 karakter.")
+    assert seen(store_message(StoreError("email", "bukan alamat email"))).startswith(
+        "Email SSO: ")
+
+
+def test_the_user_history_reads_as_words_not_json(fresh_app_db):
+    at = users_page()
+    uid = edit_part(at, "peserta2")
+    at.button(key=f"toggle_{uid}").click().run()
+    at.button(key=f"confirm_toggle_{uid}").click().run()
+    at.segmented_control(key="users_section").set_value("Riwayat perubahan").run()
+    history = at.dataframe[1].value
+    row = history.iloc[0]
+    assert (row["Sebelum"], row["Sesudah"]) == ("aktif", "nonaktif")
+    assert not history["Sesudah"].str.contains(r"[{}\"]").any()
+
+
+def test_scenario_facts_are_shown_by_their_labels(fresh_app_db):
+    at = app_as("trainer1", url_path="skenario").run()
+    facts = " ".join(at.dataframe[0].value["Fakta"])
+    assert "has_account" not in facts and "=" not in facts
+    assert "Pelanggan sudah punya akun" in facts

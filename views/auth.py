@@ -500,6 +500,8 @@ FIELD_LABELS = {
 def store_message(exc: StoreError) -> str:
     label = FIELD_LABELS.get(exc.field, exc.field)
     message = exc.message[:1].upper() + exc.message[1:]
+    if message.lower().startswith(label.lower()):  # "Kata sandi minimal 8 karakter."
+        return plain(message)
     return plain(f"{label}: {message}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core import fmt
 from sop.library import Library
 from views.state import content
 
@@ -17,11 +18,8 @@ K_NOTICE = "qa-notice"  # (kind, message) shown once after an action
 
 
 def waktu(moment: dt.datetime | None) -> str:
-    """"12 Mei 2025 10.03 WIB"."""
-    if moment is None:
-        return "–"
-    local = moment.astimezone(WIB)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} WIB"
+    """"12 Mei 2025 10.03 WIB" (core.fmt, as every page writes it)."""
+    return fmt.waktu(moment)
 
 
 def library() -> Library:

@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core import fmt
 from sop.groups import GROUP_SERVICE, GROUPS, SERVICE_MARK, SERVICE_TITLE, group_label
 from store.access import Requester
 from store.dashboard import Dashboard, QaFilter, dashboard
@@ -67,10 +68,9 @@ def render(where: QaFilter) -> None:
     d = cached_dashboard(str(database().url), where)
     t = d.totals
     with st.container(horizontal=True, key="qa-dash-totals"):
-        st.metric("Percobaan", f"{t['attempts']:,}".replace(",", "."))
-        st.metric("Tingkat lulus", "–" if t["pass_rate"] is None else f"{t['pass_rate']:g}%")
-        st.metric("Rata-rata skor", "–" if t["mean_percent"] is None
-                  else f"{t['mean_percent']:g}%")
+        st.metric("Percobaan", fmt.angka(t["attempts"], 0))
+        st.metric("Tingkat lulus", fmt.persen(t["pass_rate"]))
+        st.metric("Rata-rata skor", fmt.persen(t["mean_percent"]))
         st.metric("Sudah ditinjau", t["reviewed"])
     if not t["attempts"]:
         st.info("Tidak ada percobaan untuk filter ini.", icon=":material/filter_alt_off:")

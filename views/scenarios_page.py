@@ -40,7 +40,7 @@ from views.scenario_editor import (
     show_flash,
     snapshot,
 )
-from views.state import database
+from views.state import content, database
 
 ALLOWED = frozenset({"trainer"})
 VIEWS = ("Daftar", "Editor", "Riwayat", "Cakupan SOP", "Rubrik & asumsi", "Impor/ekspor")
@@ -99,9 +99,10 @@ def render() -> None:
 
 # ---------------------------------------------------------------- list
 def scenario_rows(items) -> list[dict]:
+    fact_labels = {f.id: f.label for sop in content().sops.sops.values() for f in sop.facts}
     rows = []
     for it in items:
-        facts = ", ".join(f"{k}={'ya' if v else 'tidak'}"
+        facts = "; ".join(f"{fact_labels.get(k, k)}: {'ya' if v else 'tidak'}"
                           for k, v in (it.meta.get("facts") or {}).items())
         rows.append({
             "ID": it.item_id,
@@ -220,9 +221,11 @@ def _history(user: UserRecord) -> None:
 
 # ---------------------------------------------------------------- coverage
 def coverage_frame(cov) -> pd.DataFrame:
+    labels = {f.id: f.label for sop in content().sops.sops.values() for f in sop.facts}
     return pd.DataFrame([{
-        "Kasus": r.case_id,
-        "Varian fakta": r.variant,
+        "Kasus": r.case_title or r.case_id,
+        "Varian fakta": "; ".join(f"{labels.get(k, k)}: {'ya' if v else 'tidak'}"
+                                  for k, v in r.facts.items()) or "-",
         "Mudah": r.counts["mudah"],
         "Sedang": r.counts["sedang"],
         "Sulit": r.counts["sulit"],

@@ -7,8 +7,6 @@ once here; the user must replace it at the next login. Names are shown as text, 
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from core.security import MAX_USERNAME_INPUT, temporary_password
@@ -36,6 +34,35 @@ ACTIONS = {
     "user.set_password": "kata sandi diganti",
     "user.set_email": "email SSO diubah",
 }
+
+
+def describe(state: dict | None) -> str:
+    """An audit entry's state as words: {"disabled": true} -> "nonaktif"."""
+    if not state:
+        return ""
+    if not isinstance(state, dict):
+        return str(state)
+    parts = []
+    for key, value in state.items():
+        if key == "disabled":
+            parts.append("nonaktif" if value else "aktif")
+        elif key == "roles":
+            parts.append(f"peran {role_labels(value or [])}" if value else "tanpa peran")
+        elif key == "email":
+            parts.append(f"email SSO {value}" if value else "tanpa email SSO")
+        elif key == "password":
+            parts.append("kata sandi diganti")
+        elif key == "must_change_password":
+            parts.append("wajib ganti sandi saat masuk" if value else "tidak wajib ganti sandi")
+        elif key == "username":
+            parts.append(f"nama pengguna {value}")
+        elif key == "display_name":
+            parts.append(f"nama {value}")
+        else:
+            shown = {True: "ya", False: "tidak", None: "-"}.get(value, value) \
+                if isinstance(value, bool | None) else value
+            parts.append(f"{key}: {shown}")
+    return "; ".join(parts)
 
 
 def user_rows(users: list[UserRecord]) -> list[dict]:
@@ -261,8 +288,8 @@ def _history(users: list[UserRecord]) -> None:
             "Oleh": names.get(c.actor_id, "sistem (CLI)") if c.actor_id else "sistem (CLI)",
             "Akun": names.get(int(c.target_id), c.target_id),
             "Perubahan": ACTIONS.get(c.action, c.action),
-            "Sebelum": json.dumps(c.old, ensure_ascii=False) if c.old is not None else "",
-            "Sesudah": json.dumps(c.new, ensure_ascii=False) if c.new is not None else "",
+            "Sebelum": describe(c.old),
+            "Sesudah": describe(c.new),
         }
         for c in changes
     ]
