@@ -459,6 +459,9 @@ class ActReader:
         self.steps = Matcher(steps)
         self._login_item = next((p for p in self.steps.patterns
                                  if self.login_steps and p.value == self.login_steps[0]), None)
+        # "... > Daftar Akun > Setuju > ...": the agreement step named as a list item
+        self._agree_item = next((p for p in self.steps.patterns if "setuju" in p.text
+                                 and any("setuju" in alts for alts in p.alts)), None)
         self.registration_steps = frozenset(lex.registration_steps)
 
     # -------------------------------------------------------- set-up
@@ -1144,13 +1147,15 @@ class ActReader:
             return []
         out = []
         for k, w in enumerate(t.words):
-            if w not in ("masuk", "login", "signin") or self._login_item is None:
+            item = (self._login_item if w in ("masuk", "login", "signin")
+                    else self._agree_item if w in ("setuju", "agree") else None)
+            if item is None:
                 continue
             a, b = t.spans[k]
             before = t.raw[:a].rstrip(" \t*_'\"")
             after = t.raw[b:].lstrip(" \t*_'\"")
             if LIST_BEFORE.search(before) and (not after or LIST_AFTER.match(after)):
-                out.append((k, k, self._login_item))
+                out.append((k, k, item))
         return out
 
     def _steps(self, t: Text, conds, taken, acts, add) -> None:
@@ -1195,8 +1200,9 @@ class ActReader:
                 continue  # "udh login ya bu", "kemarin sudah berhasil daftar": a state, no step
             if t.words[s] == "tombol" and not {"klik", "tekan", "pilih"} & set(before):
                 continue  # "di bawah tombol Masuk ada tulisan ...": a description
-            if not self.set["cso_self"].isdisjoint(before[-2:]):
-                continue  # "saya cek dulu email yang terdaftar": the CSO's own work
+            if not self.set["cso_self"].isdisjoint(before[-2:]) and "maksud" not in before:
+                continue  # "saya cek dulu email yang terdaftar": the CSO's own work (but
+                # "maksud saya menu Pelayanan Pelanggan" corrects a step)
             if p.value == "4j" and not {"struk", "meteran", "kwitansi", "kertas"}.isdisjoint(
                     t.sentence(s)):
                 continue  # "cari IDPEL di struk pembayaran": not on the website

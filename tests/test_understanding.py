@@ -316,6 +316,12 @@ def test_service_standard_is_apart_from_the_sop_criteria():
     ("Pake otak dong Pak.", ("unprofessional", "said", None)),
     ("Buang-buang waktu saya aja.", ("unprofessional", "said", None)),
     ("Maaf Pak, alamat emailnya bisa dieja?", ("ask_data", "said", "email")),
+    ("buka www.pln.co.id > Pelayanan Pelanggan > Daftar Akun > Setuju > cek email",
+     ("website_step", "said", "4f")),
+    ("slmt mlm pak, PLN 123 dgn Ilham ada yg bs dibantu", ("greet", "said", None)),
+    ("blh idpel & email yg didaftarkan bu", ("ask_data", "said", "idpel")),
+    ("Eh maaf Bu, maksud saya menu Pelayanan Pelanggan, bukan Layanan Online.",
+     ("website_step", "said", "4b")),
 ])
 def test_reader_reads_polarity_and_slots(text, expected):
     assert expected in keys(text), READER.read(text)
