@@ -96,3 +96,26 @@ def test_the_dashboards_read_well(browser_page, server_url):
     expect(page.get_by_role("heading", name="Tren per minggu")).to_be_visible()
     page.wait_for_timeout(2000)  # the charts draw after the run
     screenshot(page, "alur-qa-dashboard")
+
+
+def test_the_sop_flowchart_and_source_text_read_well(browser_page, server_url):
+    from tests.e2e import open_app, wait_idle
+
+    page = browser_page
+    open_app(page, server_url, "sop")
+    page.get_by_role("tab", name="Teks asli").click()
+    wait_idle(page)
+    caption = page.locator("[data-testid='stCaptionContainer']", has_text="Ditampilkan tanpa "
+                           "format").first.inner_text()
+    assert "seeds/" not in caption and ".txt" not in caption
+    assert caption.count("Teks asli SOP") == 1  # said once
+    page.get_by_role("tab", name="Diagram alur").click()
+    wait_idle(page)
+    page.wait_for_timeout(1500)
+    chart = page.locator("[data-testid='stGraphVizChart'] svg").first
+    chart.scroll_into_view_if_needed()
+    # the labels as drawn: at least 12 px on the screen, readable without zooming
+    sizes = chart.evaluate("svg => [...svg.querySelectorAll('text')].map(t => "
+                           "t.getBoundingClientRect().height)")
+    page.screenshot(path="test-artifacts/alur-sop-diagram.png")
+    assert sizes and sorted(sizes)[len(sizes) // 2] >= 12, sorted(sizes)[:5]

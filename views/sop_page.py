@@ -53,6 +53,8 @@ CSS = """
 }
 h3[id^="langkah-"] { scroll-margin-top: 6.5rem !important; }
 [data-testid="stTable"] td [data-testid="stMarkdownContainer"] { max-width: none; }
+[data-testid="stGraphVizChart"] { overflow-x: auto; max-width: 100%; }
+[data-testid="stGraphVizChart"] svg { max-width: none !important; height: auto; }
 </style>
 """
 
@@ -248,7 +250,9 @@ def _flowchart(sop: Sop, highlight: str | None) -> None:
         "Hijau: selesai di CC PLN 123 (Issue Closed); merah muda: diteruskan ke Unit PLN; "
         "garis putus-putus: asumsi pelatihan, bukan teks SOP."
     )
-    st.graphviz_chart(sop_flowchart(sop, highlight=highlight), width="stretch")
+    # at its own size, scrolled sideways when wider than the page: shrunk to fit, the labels
+    # were 9 px high
+    st.graphviz_chart(sop_flowchart(sop, highlight=highlight), width="content")
     website = path_flowchart(sop)
     if website:
         st.subheader("Urutan langkah website", anchor=False)
@@ -261,8 +265,9 @@ def _flowchart(sop: Sop, highlight: str | None) -> None:
 
 # ---- tab: Teks asli ----
 def _source(sop: Sop) -> None:
-    note = " — ".join(x for x in (sop.source.file, sop.source.note) if x)
-    st.caption(f"Teks asli SOP, ditampilkan apa adanya (tanpa format). {md(note)}")
+    # the SOP's own note says what the text is; the file it came from means nothing to a reader
+    note = (sop.source.note or "Teks asli SOP, disalin apa adanya.").strip()
+    st.caption(f"{md(note)} Ditampilkan tanpa format.")
     st.code(sop.source.text, language=None, wrap_lines=True)
 
 
