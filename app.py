@@ -18,6 +18,7 @@ from views import auth
 from views.errors import page_errors
 from views.pages import build_pages, draw_menu
 from views.state import database
+from views.tasks_page import first_after_sign_in
 
 pages = build_pages()
 navigation = st.navigation(list(pages.values()), position="hidden")
@@ -48,6 +49,7 @@ with page_errors():  # a short message with an error id, never a traceback (view
     if after_sso is not None:
         st.switch_page(pages[after_sso[0]], query_params=after_sso[1])
 
+    first_after_sign_in(user, pages, navigation)  # a trainee with tasks: "Tugas saya" first
     draw_menu(user.roles, pages)
     auth.account_sidebar(user)
     navigation.run()

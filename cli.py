@@ -777,6 +777,82 @@ class _Parser(argparse.ArgumentParser):
 FILES_HELP = "pakai file konten (CSO_SOP_PATH, CSO_SCENARIO_PATH), bukan versi di basis data"
 
 
+# ---------------------------------------------------------------- cohorts (issue 14)
+def cmd_cohorts(args: argparse.Namespace) -> int:
+    """cohorts list|show|export|status: what the Angkatan page shows, for LMS and HR systems
+    (store.cohorts, store.certification and store.cohort_report, as the page calls them)."""
+    from datetime import UTC, datetime
+
+    from store.certification import certification_status
+    from store.cohort_report import cohort_json, cohort_report, report_pdf, report_xlsx
+    from store.cohorts import get_cohort, get_cohort_by_name, list_cohorts
+
+    db = _open_db()
+    if db is None:
+        return 1
+    now = datetime.now(UTC)
+    try:
+        cohort = None
+        if getattr(args, "cohort", None):
+            key = args.cohort
+            cohort = (get_cohort(db, int(key)) if key.isdigit() else None) or \
+                get_cohort_by_name(db, key)
+            if cohort is None:
+                _err(f"{args.cohorts_command}: angkatan '{key}' tidak ada")
+                return EXIT_BAD_INPUT
+        if args.cohorts_command == "list":
+            rows = []
+            for c in list_cohorts(db):
+                certs = certification_status(db, cohort_id=c.id, now=now)
+                rows.append({"id": c.id, "name": c.name, "start_date": c.start_date.isoformat(),
+                             "sop_id": c.sop_id, "trainees": len(c.trainees),
+                             "certified": sum(1 for x in certs if x.certified)})
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False, indent=2))
+            for r in [] if args.json else rows:
+                print(f"{r['id']}\t{r['name']}\tmulai {r['start_date']}\t{r['trainees']} "
+                      f"peserta\t{r['certified']} siap melayani")
+        elif args.cohorts_command == "show":
+            data = cohort_json(db, cohort.id, now=now)
+            if args.json:
+                print(json.dumps(data, ensure_ascii=False, indent=2))
+                return 0
+            print(f"{data['name']} (mulai {data['start_date']}, SOP {data['sop_id']})")
+            for a in data["assignments"]:
+                print(f"  {a['title']} [{a['kind']}], batas {a['due_at']}")
+                for who, st in a["trainees"].items():
+                    print(f"    {who}: {st['label']} ({st['done']}/{st['needed']})")
+            for c in data["certification"]:
+                print(f"  {c['username']}: {c['status']}")
+        elif args.cohorts_command == "status":
+            certs = certification_status(db, cohort_id=cohort.id if cohort else None, now=now)
+            print(json.dumps([c.to_json() for c in certs], ensure_ascii=False, indent=2))
+        else:  # export
+            out = Path(args.out)
+            titles = {c.id: c.title for s in _db_library(db).sops.values() for c in s.cases}
+            report = cohort_report(db, cohort.id, now=now, case_titles=titles)
+            if out.suffix.lower() not in (".pdf", ".xlsx"):
+                _err("export: --out: akhiran harus .pdf atau .xlsx")
+                return EXIT_BAD_INPUT
+            data = report_pdf(report) if out.suffix.lower() == ".pdf" else report_xlsx(report)
+            try:
+                out.write_bytes(data)
+            except OSError as exc:
+                _err(f"export: --out: tidak dapat ditulis ({exc.strerror or exc})")
+                return EXIT_BAD_INPUT
+            _err(f"{out}: laporan {cohort.name}, {len(report.summary)} peserta")
+        return 0
+    finally:
+        db.dispose()
+
+
+def _db_library(db) -> Library:
+    from store.content import content_snapshot, import_shipped
+
+    import_shipped(db)
+    return content_snapshot(db).sops
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="cso-trainer", description="CSO Trainer PLN 123: konten, penilaian dan data."
@@ -893,6 +969,20 @@ def build_parser() -> argparse.ArgumentParser:
     dd.add_argument("--weeks", type=int, default=8, help="rentang minggu (default 8)")
     dd.add_argument("--seed", type=int, default=1, help="seed simulasi")
     dd.set_defaults(func=cmd_demo_data)
+
+    co = sub.add_parser("cohorts", help="angkatan, tugas dan sertifikasi (untuk LMS/HR)")
+    cos = co.add_subparsers(dest="cohorts_command", required=True)
+    cl = cos.add_parser("list", help="daftar angkatan")
+    cl.add_argument("--json", action="store_true", help="cetak sebagai JSON")
+    csh = cos.add_parser("show", help="anggota, tugas dan status tiap peserta")
+    csh.add_argument("cohort", help="id atau nama angkatan")
+    csh.add_argument("--json", action="store_true", help="cetak sebagai JSON")
+    cst = cos.add_parser("status", help="status sertifikasi (JSON) semua atau satu angkatan")
+    cst.add_argument("cohort", nargs="?", help="id atau nama angkatan (default: semua)")
+    cex = cos.add_parser("export", help="laporan angkatan sebagai PDF atau Excel")
+    cex.add_argument("cohort", help="id atau nama angkatan")
+    cex.add_argument("--out", required=True, help="file .pdf atau .xlsx")
+    co.set_defaults(func=cmd_cohorts)
 
     b = sub.add_parser("bench", help="ukur kecepatan (mencetak angka, bukan tes)")
     b.add_argument("--json", action="store_true", help="cetak hasil sebagai JSON")

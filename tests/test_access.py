@@ -35,11 +35,11 @@ from views.pages import PAGES
 # The issue's table: trainee -> SOP, Latihan, Progres saya; trainer -> also Skenario;
 # QA -> also QA; admin -> also Pengguna.
 COMMON = ["SOP", "Latihan", "Progres saya"]
-MENU = {
-    "peserta1": COMMON,
-    "trainer1": [*COMMON, "Skenario"],
+MENU = {  # issue 14: trainees also Tugas saya; trainers and admins also Angkatan
+    "peserta1": [*COMMON, "Tugas saya"],
+    "trainer1": [*COMMON, "Skenario", "Angkatan"],
     "qa1": [*COMMON, "QA"],
-    "admin1": [*COMMON, "Pengguna"],
+    "admin1": [*COMMON, "Angkatan", "Pengguna"],
 }
 ROLE_OF = {"peserta1": "trainee", "trainer1": "trainer", "qa1": "qa", "admin1": "admin"}
 PAGE_TITLES = {  # the first heading each page draws
@@ -47,6 +47,8 @@ PAGE_TITLES = {  # the first heading each page draws
     "skenario": "Skenario latihan",
     "qa": "QA: percobaan peserta",
     "pengguna": "Pengguna",
+    "tugas": "Tugas saya",
+    "angkatan": "Angkatan",
 }
 
 

@@ -49,6 +49,14 @@ PAGES: list[PageSpec] = [
         default=True,
     ),
     PageSpec(
+        title="Tugas saya",
+        icon=":material/assignment:",
+        target="views.tasks_page:render",
+        url_path="tugas",
+        roles=frozenset({"trainee"}),
+        section="Latihan",
+    ),
+    PageSpec(
         title="Latihan",
         icon=":material/headset_mic:",
         target="views.practice_page:render",
@@ -70,6 +78,14 @@ PAGES: list[PageSpec] = [
         target="views.scenarios_page:render",
         url_path="skenario",
         roles=frozenset({"trainer"}),
+        section="Trainer",
+    ),
+    PageSpec(
+        title="Angkatan",
+        icon=":material/groups:",
+        target="views.cohorts_page:render",
+        url_path="angkatan",
+        roles=frozenset({"trainer", "admin"}),
         section="Trainer",
     ),
     PageSpec(

@@ -91,7 +91,8 @@ K_EXAM = "latihan.exam"  # dict(set, index, done: list[dict], finished: bool)
 K_OPTIONS = "latihan.options"  # how the current call was chosen (for "Panggilan baru")
 K_ERRORS = "latihan.form_errors"  # field -> message
 K_NOTICE = "latihan.notice"  # (kind, message) shown once at the top
-K_REQUEST = "latihan.request"  # set by other pages: {"case": id} starts a call on that case
+K_REQUEST = "latihan.request"  # set by other pages: {"case": id} starts a call on that case,
+# {"exam": exam_to_data(set)} an assigned exam's sitting
 K_KIND, K_CASE, K_LEVEL, K_MODE, K_SIZE = (
     "latihan.start.kind", "latihan.start.case", "latihan.start.level", "latihan.start.mode",
     "latihan.start.size",
@@ -563,6 +564,16 @@ def _take_request() -> None:
     def start() -> None:
         st.session_state.pop(K_EXAM, None)
         st.session_state.pop(K_NOTICE, None)  # a call picked up just now is replaced
+        if request.get("exam"):  # an assigned exam's sitting ("Tugas saya", store.cohorts)
+            exam = {"set": exam_from_data(request["exam"]), "index": 0, "done": [],
+                    "finished": False}
+            try:
+                _start_exam_call(exam)
+            except PracticeError as exc:
+                _notice("error", str(exc))
+                return
+            st.session_state[K_EXAM] = exam
+            return
         _start_practice(request.get("case"), None)
 
     start()
