@@ -14,10 +14,12 @@ import streamlit as st
 _SCRIPT = """<script>
 (() => {
   const target = %s;
-  const tries = [0, 60, 200, 450, 800, 1300, 2000, 3000];
-  let done = false;
+  // Streamlit itself scrolls a newly opened page to its top once the run has ended, so the
+  // step is brought back into view while the page is still at its top (not when the user has
+  // scrolled elsewhere meanwhile).
+  const tries = [0, 60, 200, 450, 800, 1300, 2000, 3000, 4000, 5500];
+  let landed = false;
   const go = () => {
-    if (done) return;
     const main = document.querySelector("[data-testid='stMain']");
     if (target === null) {
       if (main) main.scrollTo({top: 0});
@@ -25,7 +27,11 @@ _SCRIPT = """<script>
       return;
     }
     const el = document.getElementById(target);
-    if (el) { el.scrollIntoView({block: "start"}); done = true; }
+    if (!el) return;
+    if (!landed || (main && main.scrollTop === 0)) {
+      el.scrollIntoView({block: "start"});
+      landed = true;
+    }
   };
   tries.forEach((ms) => setTimeout(go, ms));
 })();
