@@ -170,8 +170,10 @@ def test_feedback_shows_evidence_the_sop_step_verbatim_and_links_it():
 def test_the_service_standard_is_shown_apart_marked_not_sop_text_and_without_sop_steps():
     at = open_page()
     pc = start(at, "invoice.email.tetap")
-    # no name in the greeting, no IDPEL, no closing: the SOP itself is followed
-    for reply in ["Halo, ada yang bisa dibantu?", *good_replies(pc.call)[2:-1]]:
+    # no name in the greeting, no IDPEL, no closing: the SOP itself is followed (the e-mail
+    # for the APKT form is asked for)
+    for reply in ["Halo, ada yang bisa dibantu?", "Boleh alamat email untuk invoice-nya?",
+                  *good_replies(pc.call)[2:-1]]:
         say(at, reply)
     fill_and_submit(at, good_form(pc.call))
     headings = [h.value for h in at.subheader]

@@ -17,8 +17,9 @@ ZWSP = "\u200b"  # zero-width space: invisible, but no link or shortcode runs ac
 _MARKUP = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~:$=&])")
 # In text already escaped (":" as "\:", "." as "\."): a ':' that can start a shortcode or a
 # URL scheme (":material/home:", ":smile:", "https://", "mailto:"; not "16:23" nor "a: b"),
-# "www." and the domain of an e-mail address (GFM autolinks).
-_AUTOLINK = re.compile(r"(?<=\\:)(?=[^\s\d])|(?i:(?<=\bw)(?=ww\\\.))|(?<=@)(?=\S)")
+# "www." and the domain of an e-mail address (GFM autolinks; "sop@r2", with no dot, is none).
+_AUTOLINK = re.compile(
+    r"(?<=\\:)(?=[^\s\d])|(?i:(?<=\bw)(?=ww\\\.))|(?<=@)(?=[\w-]+(?:\\\.[\w-]+)+)")
 
 
 def unlink(escaped: str) -> str:
