@@ -308,3 +308,13 @@ def test_scenario_facts_are_shown_by_their_labels(fresh_app_db):
     facts = " ".join(at.dataframe[0].value["Fakta"])
     assert "has_account" not in facts and "=" not in facts
     assert "Pelanggan sudah punya akun" in facts
+
+
+def test_the_qa_sections_speak_indonesian_not_override(qa_db):  # noqa: F811
+    at = app_as("qa1", url_path="qa").run()
+    at.segmented_control(key="qa-section").set_value("Penilaian ulang").run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "koreksi QA" in text and "override" not in text
+    at.segmented_control(key="qa-section").set_value("Dashboard").run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert "," in metrics["Rata-rata skor"] and metrics["Rata-rata skor"].endswith(" %")

@@ -114,7 +114,7 @@ def rescore_section(user: UserRecord, where: QaFilter) -> None:
     n = count_qa_attempts(database(), requester=user.requester, where=where)
     st.markdown(
         f"Nilai ulang **{n:,}** percobaan yang sesuai filter dengan rubrik yang berlaku sekarang. "
-        "Skor lama tetap tersimpan di riwayat; penilaian QA (override) tetap berlaku."
+        "Skor lama tetap tersimpan di riwayat; koreksi QA per kriteria tetap berlaku."
         .replace(",", ".")
     )
     every = st.checkbox("Juga percobaan yang sudah dinilai dengan versi rubrik sekarang",
