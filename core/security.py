@@ -85,13 +85,6 @@ def burn_time(password: str) -> None:
     _burn(password)
 
 
-def needs_rehash(password_hash: str) -> bool:
-    try:
-        return _hasher.check_needs_rehash(password_hash)
-    except InvalidHashError:
-        return True
-
-
 def password_problem(password: str, *, username: str = "") -> str | None:
     """Why `password` may not be used as a new password, in Indonesian; None if it may."""
     if len(password) < MIN_PASSWORD_CHARS:

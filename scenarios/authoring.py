@@ -15,7 +15,6 @@ the dialogue rules.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -363,10 +362,6 @@ def duplicate_text(text: str, new_id: str) -> str:
     title = str(doc.get("title") or "")
     return set_values(text, {("id",): new_id, ("title",): f"{title} (salinan)".strip(),
                              ("status",): "aktif"})
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
 
 
 __all__ = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from scenarios.models import DIFFICULTIES, Scenario
@@ -147,11 +147,3 @@ def as_table(cov: Coverage, *, color: bool = False) -> str:
 
 def as_json(cov: Coverage) -> str:
     return json.dumps([r.to_dict() for r in cov.rows], ensure_ascii=False, indent=2)
-
-
-def difficulty_counts(rows: Iterable[CoverageRow]) -> Mapping[str, int]:
-    out = dict.fromkeys(DIFFICULTIES, 0)
-    for r in rows:
-        for d, n in r.counts.items():
-            out[d] += n
-    return out

@@ -76,10 +76,6 @@ class Hit(NamedTuple):
     cue: str
     tag: int = 0
 
-    @property
-    def pos(self) -> tuple[int, int]:
-        return (self.reply, self.start)
-
 
 @dataclass(slots=True)
 class Analysed:
@@ -186,9 +182,6 @@ class Reader:
                 i += 1
         return Analysed(raw, words, clause, index)
 
-    def read_all(self, replies: Sequence[str]) -> list[Analysed]:
-        return [self.read(r) for r in replies]
-
 
 def _negated(t: Analysed, start: int, end: int) -> bool:
     words, clause = t.words, t.clause
@@ -258,9 +251,6 @@ class CueSet:
         for cue in self.cues:
             self.by_first.setdefault(cue.words[0], []).append(cue)
 
-    def __bool__(self) -> bool:
-        return bool(self.cues)
-
     def _in(self, t: Analysed, reply: int) -> list[Hit]:
         by_first = self.by_first
         hits: list[Hit] = []
@@ -269,14 +259,6 @@ class CueSet:
                 hits.extend(find(cue, t, reply))
         return hits
 
-    def hits(self, texts: Sequence[Analysed]) -> list[Hit]:
-        """Every hit in any reply, in the order said."""
-        out: list[Hit] = []
-        for i, t in enumerate(texts):
-            out.extend(self._in(t, i))
-        out.sort(key=lambda h: (h.reply, h.start, -h.end))
-        return out
-
     def first(self, texts: Sequence[Analysed]) -> Hit | None:
         """The earliest hit, or None."""
         for i, t in enumerate(texts):
@@ -284,10 +266,6 @@ class CueSet:
             if hits:
                 return min(hits, key=lambda h: (h.start, -h.end))
         return None
-
-
-def find_any(cues: Sequence[Cue], texts: Sequence[Analysed]) -> list[Hit]:
-    return CueSet(cues).hits(texts)
 
 
 def first_hit(cues: Sequence[Cue], texts: Sequence[Analysed]) -> Hit | None:
@@ -323,14 +301,3 @@ def amounts(raw: str) -> list[Amount]:
         else:
             out.append(Amount(value, m.group(0).strip(), 0))
     return out
-
-
-def states_amount(raw: str, amount: int) -> Amount | None:
-    """The first amount in raw that states `amount` (exactly, or rounded when spoken)."""
-    for a in amounts(raw):
-        if abs(a.value - amount) < 1:
-            return a
-        if a.unit:
-            if abs(a.value - round(amount / a.unit) * a.unit) < 1:
-                return a
-    return None

@@ -885,11 +885,6 @@ def scenario_catalog(db: Database) -> ScenarioLibrary:
     return content_snapshot(db).scenarios
 
 
-def current_rubric_version(db: Database, sop_id: str) -> str:
-    """The label an attempt scored now records in attempts.rubric_version."""
-    return content_snapshot(db).rubric_version(sop_id)
-
-
 __all__ = [
     "CONTENT_KINDS",
     "ContentSnapshot",
@@ -899,7 +894,6 @@ __all__ = [
     "NoChange",
     "VersionRecord",
     "content_snapshot",
-    "current_rubric_version",
     "effective_sops",
     "export_texts",
     "format_time",

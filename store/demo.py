@@ -31,7 +31,7 @@ from sop.library import Library, load_library
 from store.dashboard import WIB, fact_rows, insert_facts
 from store.db import Database
 from store.errors import StoreError
-from store.models import Attempt, User, UserRole
+from store.models import Attempt, User
 from store.users import create_user
 
 DEMO_PREFIX = "demo.peserta"
@@ -415,14 +415,6 @@ def demo_trainees(db: Database, k: int, *, seed: int = 7) -> list[SimTrainee]:
         skill = min(0.95, max(0.25, base + r.uniform(-0.05, 0.05)))
         out.append(SimTrainee(user_id, skill, growth=r.uniform(0.0, 0.03)))
     return out
-
-
-def trainee_accounts(db: Database) -> list[SimTrainee]:
-    """Every active trainee account as a simulated trainee of middling skill (seeded by id)."""
-    with db.session() as s:
-        ids = list(s.scalars(select(User.id).join(UserRole).where(
-            UserRole.role == "trainee", User.disabled.is_(False)).order_by(User.id)))
-    return [SimTrainee(i, 0.45 + (i * 37 % 45) / 100, 0.02) for i in ids]
 
 
 # ---------------------------------------------------------------- the whole job

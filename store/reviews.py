@@ -529,22 +529,6 @@ def trainee_notes(
         return [TraineeNote(*r) for r in s.execute(stmt)]
 
 
-def adjusted_scores(
-    db: Database | Session, *, requester: Requester, attempt_ids: Iterable[int]
-) -> dict[int, tuple[float, bool, bool]]:
-    """attempt id -> (adjusted percent, adjusted passed, reviewed) for the attempts the
-    requester may see (e.g. to show a trainee's own list with QA's adjustments)."""
-    ids = sorted(set(attempt_ids))
-    if not ids:
-        return {}
-    f = AttemptFact
-    stmt = select(f.attempt_id, f.percent, f.passed, f.reviewed_by).where(f.attempt_id.in_(ids))
-    if not requester.sees_all_attempts:
-        stmt = stmt.where(f.trainee_id == requester.id)
-    with reading(db) as s:
-        return {r[0]: (round(r[1], 1), r[2], r[3] is not None) for r in s.execute(stmt)}
-
-
 # ---------------------------------------------------------------- calibration
 @dataclass(frozen=True)
 class CalibrationRecord:

@@ -35,7 +35,6 @@ from store.reviews import (
 from store.users import UserRecord
 from views.auth import plain
 from views.qa_common import (
-    K_ATTEMPT,
     K_NOTICE,
     criterion_label,
     library,
@@ -368,7 +367,3 @@ def calibration_panel(user: UserRecord, r: Review) -> None:
                 else:
                     st.session_state[K_NOTICE] = ("ok", "Permintaan kalibrasi dikirim.")
                     st.rerun()
-
-
-def open_attempt(attempt_id: int) -> None:
-    st.session_state[K_ATTEMPT] = attempt_id

@@ -17,13 +17,4 @@ def role_labels(roles) -> str:
     return ", ".join(ROLE_LABELS[r] for r in ROLES if r in set(roles))
 
 
-def current_roles() -> set[str]:
-    """The roles of the signed-in user, read from the database on every call (a change by an
-    admin applies at once); an empty set when nobody is signed in."""
-    from views.auth import current_user
-
-    user = current_user()
-    return set(user.roles) if user else set()
-
-
-__all__ = ["ROLES", "ROLE_LABELS", "current_roles", "role_labels"]
+__all__ = ["ROLES", "ROLE_LABELS", "role_labels"]
