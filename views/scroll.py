@@ -14,26 +14,30 @@ import streamlit as st
 _SCRIPT = """<script>
 (() => {
   const target = %s;
-  // Streamlit itself scrolls a newly opened page to its top once the run has ended, so the
-  // step is brought back into view while the page is still at its top (not when the user has
-  // scrolled elsewhere meanwhile).
-  const tries = [0, 60, 200, 450, 800, 1300, 2000, 3000, 4000, 5500];
+  // Streamlit itself scrolls a newly opened page to its top once the run has ended (later on a
+  // busy server), so for 15 s the view is brought back whenever it is found at the top again;
+  // the user's own scrolling (wheel, keys, touch) ends that at once.
+  let stop = false;
+  const quit = () => { stop = true; };
+  ["wheel", "keydown", "touchstart", "mousedown"].forEach(
+    (e) => window.addEventListener(e, quit, {once: true, passive: true}));
   let landed = false;
   const go = () => {
+    if (stop) return;
     const main = document.querySelector("[data-testid='stMain']");
     if (target === null) {
-      if (main) main.scrollTo({top: 0});
-      window.scrollTo(0, 0);
+      if (main && main.scrollTop !== 0) main.scrollTo({top: 0});
       return;
     }
     const el = document.getElementById(target);
-    if (!el) return;
-    if (!landed || (main && main.scrollTop === 0)) {
+    if (el && (!landed || (main && main.scrollTop === 0))) {
       el.scrollIntoView({block: "start"});
       landed = true;
     }
   };
-  tries.forEach((ms) => setTimeout(go, ms));
+  go();
+  const timer = setInterval(go, 200);
+  setTimeout(() => { clearInterval(timer); quit(); }, target === null ? 3000 : 15000);
 })();
 </script>"""
 
