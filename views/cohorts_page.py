@@ -94,13 +94,14 @@ def _new_cohort(user: Any) -> None:
     with st.expander("Angkatan baru", icon=":material/group_add:",
                      expanded=not list_cohorts(database())):  # fmt: skip
         with st.form("angkatan-baru", clear_on_submit=False, border=False):
-            name = st.text_input("Nama angkatan", max_chars=120,
+            name = st.text_input("Nama angkatan", max_chars=120, key="angkatan-baru-nama",
                                  placeholder="mis. Angkatan Oktober 2026")  # fmt: skip
             start = st.date_input("Tanggal mulai", value=dt.datetime.now(WIB).date(),
                                   format="DD/MM/YYYY")  # fmt: skip
             sop_id = st.selectbox("SOP", list(sops), format_func=lambda i: sops[i].title)
             chosen = st.multiselect("Peserta", trainees, format_func=_member_label,
-                                    placeholder="Pilih peserta")  # fmt: skip
+                                    placeholder="Pilih peserta",
+                                    key="angkatan-baru-peserta")  # fmt: skip
             mine = [m for m in trainers if m.user_id == user.id]
             leads = st.multiselect("Pelatih penanggung jawab", trainers, default=mine,
                                    format_func=_member_label, placeholder="Pilih pelatih")
@@ -351,17 +352,18 @@ def _certification(cohort: Any) -> None:
         st.download_button("Unduh sertifikat (PDF)", certificate_pdf(
             cert, sop_title=sop_title, signer=signer), file_name=certificate_name(cert),
             mime="application/pdf", icon=":material/workspace_premium:",
-            key="angkatan-unduh-sertifikat")  # fmt: skip
+            key="angkatan-unduh-sertifikat", on_click="ignore")  # fmt: skip
     report = cohort_report(database(), cohort.id, now=now, case_titles=_case_titles())
     base = f"laporan-{cohort.id}-{stempel(now)}"
     with st.container(horizontal=True, key="angkatan-laporan"):
         st.download_button("Unduh laporan (PDF)", report_pdf(report), file_name=f"{base}.pdf",
                            mime="application/pdf", icon=":material/picture_as_pdf:",
-                           key="angkatan-unduh-pdf")  # fmt: skip
+                           key="angkatan-unduh-pdf", on_click="ignore")  # fmt: skip
         st.download_button("Unduh laporan (Excel)", report_xlsx(report),
                            file_name=f"{base}.xlsx", icon=":material/table:",
                            mime="application/vnd.openxmlformats-officedocument."
-                                "spreadsheetml.sheet", key="angkatan-unduh-xlsx")  # fmt: skip
+                                "spreadsheetml.sheet", key="angkatan-unduh-xlsx",
+                           on_click="ignore")  # fmt: skip
 
 
 # ---------------------------------------------------------------- the page
