@@ -15,8 +15,8 @@ the dialogue rules.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -251,7 +251,7 @@ def to_plain(data: Any) -> Any:
 
 # ---------------------------------------------------------------- messages
 def indonesian(problems: Iterable[Problem]) -> list[Problem]:
-    return [Problem(p.file, p.line, p.field, translate(p.message)) for p in problems]
+    return [replace(p, message=translate(p.message)) for p in problems]
 
 
 # ---------------------------------------------------------------- checking a draft
@@ -287,10 +287,14 @@ def too_big(text: str, limit: int) -> Problem | None:
 
 
 def check_draft(
-    text: str, *, sops: Library, dialogue: DialogueData, file: str = DRAFT_FILE
+    text: str, *, sops: Library, dialogue: DialogueData, file: str = DRAFT_FILE,
+    taken: Collection[str] = (),
 ) -> Draft:
-    """Validate a scenario draft exactly as `cso-trainer validate` does; never raises."""
-    from scenarios.library import load_scenario_text
+    """Validate a scenario draft exactly as `cso-trainer validate` does; never raises.
+
+    `taken`: the ids of the scenarios that already exist, which a new scenario may not use
+    (reported at its ID field, before any save is tried)."""
+    from scenarios.library import labelled, load_scenario_text
 
     draft = Draft(text)
     big = too_big(text, MAX_SCENARIO_CHARS)
@@ -309,6 +313,14 @@ def check_draft(
         draft.problems = indonesian(exc.problems)
     else:
         draft.scenario = None if big else scenario
+    sid = (draft.data or {}).get("id")
+    if isinstance(sid, str) and sid.strip() in taken and not draft.problems_at("id"):
+        _, lines = parse_yaml(text, file)
+        draft.problems[:0] = labelled([Problem(
+            file, lines.line(("id",)), "id",
+            f"'{sid.strip()}' sudah dipakai skenario lain; pilih ID lain (atau buka skenario "
+            "itu dari Daftar)")])
+        draft.scenario = None
     if big is not None:
         draft.problems.insert(0, big)
     return draft

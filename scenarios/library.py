@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from scenarios.labels import field_label
 from scenarios.models import (
     FACT_REACTIONS,
     PLACEHOLDERS,
@@ -21,6 +22,7 @@ from scenarios.models import (
     STANCE_REACTIONS,
     DialogueData,
     PeopleData,
+    Persona,
     Scenario,
     TariffTable,
     misplaced_placeholders,
@@ -28,7 +30,14 @@ from scenarios.models import (
     reactions_for_placeholder,
 )
 from sop.library import Library, load_library
-from sop.yamlfile import ContentError, Problem, load_model, read_text, yaml_files
+from sop.yamlfile import (
+    ContentError,
+    Problem,
+    load_model,
+    parse_yaml,
+    read_text,
+    yaml_files,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DIALOGUE_FILE = DATA_DIR / "dialogue.yaml"
@@ -129,12 +138,30 @@ def check_scenario(sop_library: Library, dialogue: DialogueData):
     """Cross-references of one scenario, as (field path, message)."""
 
     def check(sc: Scenario) -> Iterator[tuple[tuple, str]]:
-        found = sop_library.find_case(sc.case)
-        if found is None:
+        # `sc` may be partial (scenarios.library.partial_scenario): a field pydantic refused is
+        # None or left out, and only the checks that do not need it run.
+        found = sop_library.find_case(sc.case) if sc.case is not None else None
+        if found is None and sc.case is not None:
             known = ", ".join(sorted(sop_library.case_ids())) or "-"
             yield ("case",), f"kasus '{sc.case}' tidak ada di SOP; yang ada: {known}"
-            return
-        sop, case = found
+        if found is not None:
+            yield from _case_checks(sc, *found)
+        personas = dialogue.persona_ids()
+        if sc.persona.style is not None and sc.persona.style not in personas:
+            yield ("persona", "style"), (
+                f"persona '{sc.persona.style}' tidak dikenal; pilih: {', '.join(personas)}"
+            )
+        for name in sc.reactions:
+            if name not in REACTIONS:
+                yield ("reactions", name), (
+                    f"reaksi '{name}' tidak dikenal; yang ada: {', '.join(REACTIONS)}"
+                )
+        for name in REQUIRED_REACTIONS:
+            if name not in sc.reactions:
+                yield ("reactions", name), f"reaksi '{name}' wajib ditulis untuk skenario ini"
+        yield from _placeholder_checks(sc)
+
+    def _case_checks(sc: Scenario, sop, case) -> Iterator[tuple[tuple, str]]:
         sop_facts = {f.id for f in sop.facts}
         for fid in sc.facts:
             if fid not in sop_facts:
@@ -153,17 +180,9 @@ def check_scenario(sop_library: Library, dialogue: DialogueData):
                 "email_used_elsewhere hanya bermakna untuk pelanggan yang belum punya akun "
                 "(has_account: false), karena gagalnya terjadi saat mendaftar"
             )
-        personas = dialogue.persona_ids()
-        if sc.persona.style not in personas:
-            yield ("persona", "style"), (
-                f"persona '{sc.persona.style}' tidak dikenal; pilih: {', '.join(personas)}"
-            )
         stance = dialogue.stances.get(sc.case, dialogue.default_stance)
         for name in sc.reactions:
             if name not in REACTIONS:
-                yield ("reactions", name), (
-                    f"reaksi '{name}' tidak dikenal; yang ada: {', '.join(REACTIONS)}"
-                )
                 continue
             need = STANCE_REACTIONS.get(name)
             if need is not None and need != stance:
@@ -177,9 +196,6 @@ def check_scenario(sop_library: Library, dialogue: DialogueData):
                 yield ("reactions", name), (
                     f"reaksi '{name}' hanya dipakai bila facts.{fact_need[0]} {value}"
                 )
-        for name in REQUIRED_REACTIONS:
-            if name not in sc.reactions:
-                yield ("reactions",), f"reaksi '{name}' wajib ditulis untuk skenario ini"
         criteria = case.rubric.criteria
         for cid in sc.hints:
             if cid not in criteria:
@@ -187,6 +203,8 @@ def check_scenario(sop_library: Library, dialogue: DialogueData):
                     f"kriteria '{cid}' tidak dinilai untuk kasus {sc.case}; yang dinilai: "
                     + ", ".join(criteria)
                 )
+
+    def _placeholder_checks(sc: Scenario) -> Iterator[tuple[tuple, str]]:
         for i, line in enumerate(sc.opening):
             for ph in misplaced_placeholders(None, line):
                 yield ("opening", i), _misplaced(ph)
@@ -212,6 +230,41 @@ def check_scenario(sop_library: Library, dialogue: DialogueData):
     return check
 
 
+def partial_scenario(data: dict, bad: set[tuple]) -> Scenario:
+    """A scenario of the fields of `data` that pydantic did not refuse (`bad`: the refused
+    paths), for the cross-checks of a file that is not valid yet: a refused field is None
+    (case, persona style, email_on_record) or left out (a bad line, fact or reaction entry)."""
+
+    def ok(*loc) -> bool:
+        return not any(b[:len(loc)] == loc or loc[:len(b)] == b for b in bad)
+
+    def text(value: object, *loc) -> str | None:
+        return value.strip() if isinstance(value, str) and ok(*loc) else None
+
+    def mapping(name: str) -> dict:
+        value = data.get(name)
+        return {str(k): v for k, v in value.items()} if (
+            isinstance(value, dict) and (name,) not in bad) else {}
+
+    persona = data.get("persona") if isinstance(data.get("persona"), dict) else {}
+    opening = data.get("opening") if isinstance(data.get("opening"), list) else []
+    reactions = {
+        k: [x for i, x in enumerate(v) if isinstance(x, str) and ok("reactions", k, i)]
+        if isinstance(v, list) and ("reactions", k) not in bad else []
+        for k, v in mapping("reactions").items()
+    }
+    return Scenario.model_construct(
+        case=text(data.get("case"), "case"),
+        persona=Persona.model_construct(style=text(persona.get("style"), "persona", "style")),
+        facts={k: v for k, v in mapping("facts").items() if isinstance(v, bool)
+               and ok("facts", k)},
+        email_on_record=text(data.get("email_on_record", "tidak_ada"), "email_on_record"),
+        opening=[x for i, x in enumerate(opening) if isinstance(x, str) and ok("opening", i)],
+        reactions=reactions,
+        hints=mapping("hints"),
+    )
+
+
 def load_scenario_text(
     text: str,
     file: str,
@@ -222,19 +275,32 @@ def load_scenario_text(
     """Validate one scenario document; raise ContentError naming file, line and field."""
     lib = sop_library if sop_library is not None else default_sop_library()
     dlg = dialogue if dialogue is not None else load_dialogue_data(sop_library=lib)
-    scenario = load_model(text, file, Scenario, check_scenario(lib, dlg))
+    problems: list[Problem] = []
+    try:
+        scenario = load_model(text, file, Scenario, check_scenario(lib, dlg), partial_scenario)
+    except ContentError as exc:
+        problems = exc.problems
     stem = Path(file).name.rsplit(".", 1)
-    if len(stem) == 2 and stem[1] in ("yaml", "yml") and stem[0] != scenario.id:
-        from sop.yamlfile import parse_yaml
-
-        _, lines = parse_yaml(text, file)
-        raise ContentError([Problem(
-            file, lines.line(("id",)), "id",
-            f"id '{scenario.id}' harus sama dengan nama file '{stem[0]}'",
-        )])
+    if len(stem) == 2 and stem[1] in ("yaml", "yml"):
+        data, lines = parse_yaml(text, file)
+        sid = data.get("id") if isinstance(data, dict) else None
+        if isinstance(sid, str) and sid.strip() and sid.strip() != stem[0] and not any(
+                p.field == "id" for p in problems):
+            problems.append(Problem(
+                file, lines.line(("id",)), "id",
+                f"id '{sid.strip()}' harus sama dengan nama file '{stem[0]}'",
+            ))
+            problems.sort(key=lambda p: p.line)
+    if problems:
+        raise ContentError(labelled(problems))
     scenario._version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     scenario._file = file
     return scenario
+
+
+def labelled(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems of a scenario file with the labels the editor gives their fields."""
+    return [replace(p, label=field_label(p.field)) for p in problems]
 
 
 def load_scenario_file(path: Path, **kw) -> Scenario:

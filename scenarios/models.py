@@ -17,9 +17,17 @@ import datetime as dt
 import re
 import string
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 DIFFICULTIES = ("mudah", "sedang", "sulit")
 STATUSES = ("aktif", "nonaktif")
@@ -180,6 +188,25 @@ Line = str
 Lines = list[Line]
 
 
+def _customer_line(line: str) -> str:
+    if not line.strip():
+        raise ValueError("kalimat tidak boleh kosong")
+    _check_lines([line])
+    return line
+
+
+def _reaction_lines(lines: list[str]) -> list[str]:
+    if not lines:
+        raise ValueError("perlu minimal satu kalimat")
+    return lines
+
+
+# Each line and each reaction is checked on its own, so every bad one is reported at its path
+# ("opening[2]", "reactions.greeting[0]"), all at once.
+CustomerLine = Annotated[str, AfterValidator(_customer_line)]
+ReactionLines = Annotated[list[CustomerLine], AfterValidator(_reaction_lines)]
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -201,30 +228,12 @@ class Scenario(Model):
     facts: dict[str, bool] = {}
     email_on_record: Literal["tidak_ada", "sama", "lama"] = "tidak_ada"
     max_turns: int | None = Field(default=None, ge=3, le=50)
-    opening: list[Line] = Field(min_length=1, max_length=50)
-    reactions: dict[str, list[Line]] = {}
+    opening: list[CustomerLine] = Field(min_length=1, max_length=50)
+    reactions: dict[str, ReactionLines] = {}
     hints: dict[str, str] = {}
 
     _version: str = PrivateAttr(default="")
     _file: str = PrivateAttr(default="")
-
-    @field_validator("opening")
-    @classmethod
-    def _opening_lines(cls, v: list[str]) -> list[str]:
-        if any(not line.strip() for line in v):
-            raise ValueError("baris pembuka tidak boleh kosong")
-        return _check_lines(v)
-
-    @field_validator("reactions")
-    @classmethod
-    def _reaction_lines(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
-        for name, lines in v.items():
-            if not lines:
-                raise ValueError(f"reaksi '{name}' perlu minimal satu kalimat")
-            if any(not line.strip() for line in lines):
-                raise ValueError(f"reaksi '{name}' berisi kalimat kosong")
-            _check_lines(lines)
-        return v
 
     @property
     def content_version(self) -> str:

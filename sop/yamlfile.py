@@ -27,9 +27,17 @@ class Problem:
     line: int
     field: str
     message: str
+    label: str = ""  # what the editor calls the field (scenarios.labels), when it has a name
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+        where = f"{self.label} ({self.field})" if self.label else self.field
+        return f"{self.file}:{self.line}: {where}: {self.message}"
+
+    @property
+    def shown(self) -> str:
+        """The problem as the editor shows it under its field: "Deskripsi persona: wajib
+        diisi"."""
+        return f"{self.label or self.field}: {self.message}"
 
 
 class ContentError(Exception):
@@ -237,17 +245,34 @@ def validation_problems(exc: ValidationError, file: str, lines: LineMap) -> list
 Checker = Callable[[M], Iterable[tuple[Loc, str]]]
 
 
+Partial = Callable[[dict, set[Loc]], M]
+
+
 def load_model(
-    text: str, file: str, model: type[M], check: Checker | None = None
+    text: str, file: str, model: type[M], check: Checker | None = None,
+    partial: Partial | None = None,
 ) -> M:
-    """Parse and validate one document; raise ContentError with every problem found."""
+    """Parse and validate one document; raise ContentError with every problem found.
+
+    With `partial`, a document the model refuses is still cross-checked: `partial(data, bad)`
+    builds an object from the fields without errors (`bad`: the paths pydantic refused) and
+    `check` runs on it, so every problem of the file comes out at once, sorted by line.
+    """
     data, lines = parse_yaml(text, file)
     if not isinstance(data, dict):
         raise ContentError([Problem(file, 1, "(dokumen)", "isi file harus berupa mapping YAML")])
     try:
         obj = model.model_validate(data)
     except ValidationError as exc:
-        raise ContentError(validation_problems(exc, file, lines)) from None
+        problems = validation_problems(exc, file, lines)
+        if check is not None and partial is not None:
+            bad = {tuple(p for p in e["loc"] if p != "[key]") for e in exc.errors()}
+            seen = {(p.field, p.message) for p in problems}
+            for loc, msg in check(partial(data, bad)):
+                if (field_name(loc), msg) not in seen:
+                    problems.append(Problem(file, lines.line(loc), field_name(loc), msg))
+            problems.sort(key=lambda p: p.line)
+        raise ContentError(problems) from None
     if check is not None:
         problems = [Problem(file, lines.line(loc), field_name(loc), msg) for loc, msg in check(obj)]
         if problems:

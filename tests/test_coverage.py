@@ -102,7 +102,7 @@ def test_validate_recognises_a_scenario_or_sop_file_anywhere_on_disk(tmp_path, c
     broken.write_text(set_values(scenario.read_text(), {("case",): "tagihan.salah"}))
     assert main(["validate", str(broken)]) == 1
     out = capsys.readouterr().out
-    assert out.startswith(f"{broken}:4: case: kasus 'tagihan.salah' tidak ada di SOP")
+    assert out.startswith(f"{broken}:4: Kasus SOP (case): kasus 'tagihan.salah' tidak ada di SOP")
 
 
 def test_export_and_import_commands_round_trip(app_db, tmp_path, capsys):

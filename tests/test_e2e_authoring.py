@@ -52,7 +52,7 @@ def test_a_trainer_creates_a_scenario_and_a_trainee_takes_a_call_from_it(browser
     type_in(page, re.compile("^Alternatif kalimat pembuka"), OPENING)
     type_in(page, re.compile(r"\(`?greeting`?\)"), "Siang, Mbak. Invoice saya tidak pernah masuk.")
     expect(page.get_by_text("1 masalah; perbaiki dulu sebelum menyimpan.")).to_be_visible()
-    expect(page.get_by_text("reactions.off_topic: reaksi 'off_topic' perlu minimal satu kalimat"))\
+    expect(page.get_by_text("Reaksi off_topic: perlu minimal satu kalimat"))\
         .to_be_visible()
     screenshot(page, "e2e-authoring-editor-error")
     type_in(page, re.compile(r"\(`?off_topic`?\)"), "Maaf, maksudnya bagaimana, Mbak?")

@@ -64,8 +64,12 @@ def test_a_trainer_creates_fixes_previews_saves_and_restores_a_scenario(fresh_ap
     at.button(key="sk.b-new").click()
     run(at)
     assert at.subheader[0].value == "Skenario baru"
+    assert not at.error  # a blank form does not open in red (issue 10 item 12)
+    at.button(key="sk.validate").click()
+    run(at)
     errors = texts(at.error)
-    assert "id: wajib diisi" in errors and "opening: minimal satu kalimat" in errors
+    assert "ID skenario: wajib diisi" in errors
+    assert "Kalimat pembuka pelanggan: minimal satu kalimat" in errors
     assert at.button(key="sk.save").disabled  # nothing can be saved while invalid
 
     at.text_input(key="sk.f.id").input(NEW)
@@ -77,7 +81,8 @@ def test_a_trainer_creates_fixes_previews_saves_and_restores_a_scenario(fresh_ap
     at.text_area(key="sk.f.reactions.off_topic").input("Maaf, maksudnya?\nTagihan saya berapa?")
     run(at)
     errors = texts(at.error)
-    assert any(e.startswith("opening: placeholder {mont} tidak dikenal") for e in errors)
+    assert any(e.startswith("Kalimat pembuka pelanggan, kalimat ke-1: placeholder {mont} "
+                            "tidak dikenal") for e in errors)
     assert at.button(key="sk.save").disabled
     at.text_area(key="sk.f.opening").input(
         "Selamat pagi, Mbak. Tagihan listrik saya bulan {month} berapa ya?\n"
@@ -164,13 +169,14 @@ def test_a_save_based_on_an_older_version_is_refused_and_the_text_stays(fresh_ap
 
 BAD_INPUT = {
     "unknown case": ("yaml", lambda t: set_values(t, {("case",): "tagihan.tidak_ada"}),
-                     "case: kasus 'tagihan.tidak_ada' tidak ada di SOP"),
+                     "Kasus SOP: kasus 'tagihan.tidak_ada' tidak ada di SOP"),
     "empty customer line": ("yaml", lambda t: t.replace("opening:\n", 'opening:\n  - ""\n', 1),
-                            "opening: baris pembuka tidak boleh kosong"),
+                            "Kalimat pembuka pelanggan, kalimat ke-1: kalimat tidak boleh "
+                            "kosong"),
     "YAML that does not parse": ("yaml", lambda t: t + "reactions: [tidak ditutup\n",
                                  "(yaml): YAML tidak valid"),
     "a 1 MB field": ("form", "x" * 1_048_576,
-                     "persona.description: terlalu panjang (maksimal 1000 karakter)"),
+                     "Deskripsi persona: terlalu panjang (maksimal 1000 karakter)"),
 }
 
 

@@ -143,10 +143,10 @@ BROKEN = {
     "persona-asing": ("  style: sopan", "  style: pemarah", 6, "persona.style", "pemarah"),
     "indentasi": ("persona:\n  style: sopan", "persona:\n  style: sopan\n    gender: pria", 7,
                   "(yaml)", "YAML tidak valid"),
-    "placeholder-asing": ("  - Halo, saya mau", "  - Halo {saldo}, saya mau", 10, "opening",
+    "placeholder-asing": ("  - Halo, saya mau", "  - Halo {saldo}, saya mau", 11, "opening[0]",
                           "{saldo}"),
     "tingkat-salah": ("difficulty: mudah", "difficulty: gampang", 4, "difficulty", "mudah"),
-    "tanpa-off-topic": (OT + "\n", "", 12, "reactions", "off_topic"),
+    "tanpa-off-topic": (OT + "\n", "", 12, "reactions.off_topic", "off_topic"),
 }
 
 
@@ -172,7 +172,8 @@ def test_broken_files_name_file_line_and_field_and_good_ones_still_load(tmp_path
         p = matching[0]
         assert p.line == line, (sid, str(p))
         assert words in p.message, (sid, str(p))
-        assert str(p).startswith(f"{tmp_path / sid}.yaml:{line}: {field}: ")
+        where = f"{p.label} ({field})" if p.label else field  # the editor's label first
+        assert str(p).startswith(f"{tmp_path / sid}.yaml:{line}: {where}: ")
 
 
 def test_validate_command_reports_a_broken_scenario(tmp_path, capsys):
@@ -181,7 +182,8 @@ def test_validate_command_reports_a_broken_scenario(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert rc == 1
     assert out.strip().splitlines() == [
-        f"{tmp_path / 'kasus-salah.yaml'}:3: case: kasus 'invoice.email.entah' tidak ada di SOP; "
+        f"{tmp_path / 'kasus-salah.yaml'}:3: Kasus SOP (case): kasus 'invoice.email.entah' "
+        "tidak ada di SOP; "
         "yang ada: invoice.email.setuju_web, invoice.email.tetap, invoice.keluhan.berhenti, "
         "invoice.keluhan.koreksi_email, invoice.keluhan.lainnya, tagihan.jumlah, website.panduan"
     ]

@@ -17,6 +17,7 @@ st.code.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -29,6 +30,7 @@ from scenarios.authoring import (
     Draft,
     check_draft,
     duplicate_text,
+    indonesian,
     lines_of,
     load_rt,
     new_scenario_text,
@@ -39,7 +41,8 @@ from scenarios.authoring import (
     translate,
 )
 from scenarios.diff import changed_fields, unified
-from scenarios.library import load_dialogue_data
+from scenarios.labels import FIELD_LABELS, field_label
+from scenarios.library import labelled, load_dialogue_data
 from scenarios.models import DIFFICULTIES
 from sop.yamlfile import ContentError
 from store.content import (
@@ -50,6 +53,7 @@ from store.content import (
     content_snapshot,
     format_time,
     get_version,
+    list_items,
     list_versions,
     restore_version,
     save_scenario,
@@ -71,6 +75,7 @@ K_CONFLICT = P + "conflict"  # (message, current number) after a refused save
 K_FLASH = P + "flash"  # (kind, message) shown once
 K_RESYNC = P + "resync"  # a new text was opened: set every form widget from it at the next draw
 K_SAVE_PROBLEMS = P + "save_problems"
+K_TOUCHED = P + "touched"  # problems are shown once the draft is changed or checked
 K_SEED = P + "seed"
 K_REPLIES = P + "replies"
 F = P + "f."  # form widget keys: F + field name
@@ -95,10 +100,12 @@ def show_flash() -> None:
 
 
 # ---------------------------------------------------------------- opening a draft
-def open_draft(text: str, *, item: str | None, base: int | None) -> None:
-    """Put a text into the editor (forgets the previous draft's messages)."""
+def open_draft(text: str, *, item: str | None, base: int | None, touched: bool = True) -> None:
+    """Put a text into the editor (forgets the previous draft's messages). A blank new
+    scenario (`touched` False) shows its problems only after a change or "Validasi"."""
     ss = st.session_state
     ss[K_TEXT] = text
+    ss[K_TOUCHED] = touched
     ss[K_YAML] = text
     ss[K_OPEN] = item
     ss[K_BASE] = base
@@ -118,8 +125,8 @@ def keep_draft() -> None:
     user_id = ss.get(SESSION_USER)
     if user_id is None or K_TEXT not in ss:
         return
-    DRAFT.save(user_id, {"text": ss[K_TEXT], "item": ss.get(K_OPEN), "base": ss.get(K_BASE)},
-               force=True)  # fmt: skip
+    DRAFT.save(user_id, {"text": ss[K_TEXT], "item": ss.get(K_OPEN), "base": ss.get(K_BASE),
+                         "touched": ss.get(K_TOUCHED, True)}, force=True)  # fmt: skip
 
 
 def restore_draft() -> bool:
@@ -135,6 +142,7 @@ def restore_draft() -> bool:
     data = record.data
     ss[K_TEXT] = ss[K_YAML] = data["text"]
     ss[K_OPEN], ss[K_BASE] = data.get("item"), data.get("base")
+    ss[K_TOUCHED] = data.get("touched", True) is not False
     sync_widgets(data["text"])
     ss[K_RESYNC] = True
     unsaved = _unsaved(data["text"], data.get("item"), data.get("base"))
@@ -159,7 +167,7 @@ def open_scenario(scenario_id: str) -> None:
 
 
 def open_new(case_id: str) -> None:
-    open_draft(new_scenario_text(case_id), item=None, base=None)
+    open_draft(new_scenario_text(case_id), item=None, base=None, touched=False)
 
 
 def open_duplicate(scenario_id: str) -> None:
@@ -229,6 +237,7 @@ def _apply(changes: dict[tuple, Any]) -> None:
         return  # the YAML view shows why; the form is disabled meanwhile
     ss[K_TEXT] = new
     ss[K_YAML] = new
+    ss[K_TOUCHED] = True
     ss.pop(K_SAVE_PROBLEMS, None)
     keep_draft()
 
@@ -267,6 +276,7 @@ def _on_case() -> None:
 def _on_yaml() -> None:
     ss = st.session_state
     ss[K_TEXT] = ss.get(K_YAML, "")
+    ss[K_TOUCHED] = True
     ss.pop(K_SAVE_PROBLEMS, None)
     sync_widgets(ss[K_TEXT])
     keep_draft()
@@ -278,8 +288,14 @@ def _on_remove_unused(names: list[str]) -> None:
 
 
 # ---------------------------------------------------------------- saving
+def _on_validate() -> None:
+    st.session_state[K_TOUCHED] = True
+    keep_draft()
+
+
 def _on_save(user_id: int) -> None:
     ss = st.session_state
+    ss[K_TOUCHED] = True
     item, base = ss.get(K_OPEN), ss.get(K_BASE)
     try:
         v = save_scenario(database(), text=ss[K_TEXT], base_version=base, author_id=user_id,
@@ -288,7 +304,7 @@ def _on_save(user_id: int) -> None:
         ss[K_CONFLICT] = (exc.message, exc.current.number)
         return
     except ContentError as exc:
-        ss[K_SAVE_PROBLEMS] = [translate(str(p)) for p in exc.problems]
+        ss[K_SAVE_PROBLEMS] = [p.shown for p in labelled(indonesian(exc.problems))]
         return
     except StoreError as exc:
         ss[K_SAVE_PROBLEMS] = [exc.message]
@@ -320,7 +336,7 @@ def problems_under(draft: Draft, prefix: str, *, exact: bool = False) -> None:
     found = [p for p in draft.problems if p.field == prefix] if exact else \
         draft.problems_at(prefix)
     for p in found:
-        st.error(plain(f"{p.field}: {p.message}"), icon=":material/error:")
+        st.error(plain(p.shown), icon=":material/error:")
 
 
 def render_editor(user: UserRecord) -> None:
@@ -336,8 +352,14 @@ def render_editor(user: UserRecord) -> None:
     sync_widgets(ss[K_TEXT], only_missing=True)
     ss.setdefault(K_YAML, ss[K_TEXT])
     dialogue = load_dialogue_data(sop_library=snap.sops)
-    draft = check_draft(ss[K_TEXT], sops=snap.sops, dialogue=dialogue)
     item, base = ss.get(K_OPEN), ss.get(K_BASE)
+    # a new scenario may not take the id of one that exists (retired ones too): said at the
+    # ID field while typing, not only when Save is refused
+    taken = () if item else {i.item_id for i in list_items(database(), "scenario")}
+    draft = check_draft(ss[K_TEXT], sops=snap.sops, dialogue=dialogue, taken=taken)
+    # a blank new scenario does not open with red errors: they show after the first change
+    # or "Validasi" (the status box still counts them)
+    shown = draft if ss.get(K_TOUCHED, True) else replace(draft, problems=[])
     title = f"Mengubah {item} (berdasarkan versi {base})" if item else "Skenario baru"
     st.subheader(title)
 
@@ -345,9 +367,9 @@ def render_editor(user: UserRecord) -> None:
     with left:
         form_tab, yaml_tab = st.tabs(["Formulir", "YAML"])
         with form_tab:
-            _form(draft, snap, dialogue, editing=item is not None)
+            _form(shown, snap, dialogue, editing=item is not None)
         with yaml_tab:
-            _yaml_view(draft)
+            _yaml_view(shown)
     with right:
         _status_box(draft)
         _save_box(draft, user)
@@ -357,6 +379,11 @@ def render_editor(user: UserRecord) -> None:
 def _status_box(draft: Draft) -> None:
     if draft.ok:
         st.success("Skenario valid.", icon=":material/check_circle:")
+    elif not st.session_state.get(K_TOUCHED, True):
+        st.info("Isi formulir skenario baru. Masalah ditampilkan di bawah kolomnya setelah Anda "
+                "mengubah isian atau menekan Validasi.", icon=":material/edit_note:")
+        st.button("Validasi", key=P + "validate", on_click=_on_validate,
+                  icon=":material/fact_check:")
     else:
         n = len(draft.problems)
         st.error(f"{n} masalah; perbaiki dulu sebelum menyimpan.", icon=":material/error:")
@@ -412,11 +439,11 @@ def _form(draft: Draft, snap: ContentSnapshot, dialogue, *, editing: bool) -> No
     st.markdown("**Persona pelanggan**")
     c1, c2 = st.columns(2)
     with c1:
-        st.selectbox("Gaya", dialogue.persona_ids(), key=F + "persona.style",
+        st.selectbox(FIELD_LABELS["persona.style"], dialogue.persona_ids(), key=F + "persona.style",
                      on_change=_on_field, args=("persona.style",), disabled=off,
                      format_func=dialogue.persona_label)
     with c2:
-        st.selectbox("Jenis kelamin", list(GENDER_LABELS), key=F + "persona.gender",
+        st.selectbox(FIELD_LABELS["persona.gender"], list(GENDER_LABELS), key=F + "persona.gender",
                      on_change=_on_field, args=("persona.gender",), disabled=off,
                      format_func=GENDER_LABELS.get)
     st.text_area("Deskripsi persona", key=F + "persona.description", on_change=_on_field,
@@ -468,7 +495,8 @@ def _form(draft: Draft, snap: ContentSnapshot, dialogue, *, editing: bool) -> No
         problems_under(draft, f"reactions.{name}")
         for p in draft.problems:  # "reaksi 'off_topic' ..." reported on the whole mapping
             if p.field == "reactions" and f"'{name}'" in p.message:
-                st.error(plain(f"{p.field}.{name}: {p.message}"), icon=":material/error:")
+                st.error(plain(f"{field_label(f'reactions.{name}')}: {p.message}"),
+                         icon=":material/error:")
 
     for name in [*shown, *unused]:
         reaction(name)
@@ -479,7 +507,7 @@ def _form(draft: Draft, snap: ContentSnapshot, dialogue, *, editing: bool) -> No
     every = [*shown, *unused, *optional]
     for p in draft.problems:
         if p.field == "reactions" and not any(f"'{n}'" in p.message for n in every):
-            st.error(plain(f"{p.field}: {p.message}"), icon=":material/error:")
+            st.error(plain(p.shown), icon=":material/error:")
     if unused:
         st.button(f"Hapus reaksi yang tidak berlaku untuk kasus ini ({', '.join(unused)})",
                   on_click=_on_remove_unused, args=(unused,), key=P + "rm-unused")
@@ -497,14 +525,15 @@ def _form(draft: Draft, snap: ContentSnapshot, dialogue, *, editing: bool) -> No
              "email_on_record", "max_turns", "opening", "reactions", "hints")
     for p in draft.problems:
         if not any(p.field == k or p.field.startswith((k + ".", k + "[")) for k in known):
-            st.error(plain(f"baris {p.line}: {p.field}: {p.message}"), icon=":material/error:")
+            st.error(plain(f"baris {p.line}: {p.shown}"), icon=":material/error:")
 
 
 def _yaml_view(draft: Draft) -> None:
     st.text_area("YAML skenario (diperiksa sama seperti `cso-trainer validate`)", key=K_YAML,
                  on_change=_on_yaml, height=560)
-    for p in draft.problems:
-        st.error(plain(f"baris {p.line}: {p.field}: {p.message}"), icon=":material/error:")
+    for p in draft.problems:  # here the YAML key is what the trainer looks for
+        where = f"{p.label} ({p.field})" if p.label else p.field
+        st.error(plain(f"baris {p.line}: {where}: {p.message}"), icon=":material/error:")
 
 
 def _save_box(draft: Draft, user: UserRecord) -> None:
