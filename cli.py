@@ -276,6 +276,15 @@ def _count(text: str) -> int:
     return value
 
 
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bukan tanggal YYYY-MM-DD: {text!r}") from None
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from scenarios.generator import MAX_SEED, generate_call
 
@@ -295,7 +304,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     sop = lib.find_case(scenario.case)[0]
     out = sys.stdout
     for seed in range(args.seed, args.seed + args.count):
-        call = generate_call(scenario, seed, sop=sop)
+        call = generate_call(scenario, seed, sop=sop, as_of=args.tanggal)
         out.write(json.dumps(call.to_dict(), ensure_ascii=False) + "\n")
     return 0
 
@@ -915,6 +924,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=_seed, required=True, help="seed pertama")
     g.add_argument("--count", type=_count, default=1, help="jumlah panggilan (seed berurutan)")
     g.add_argument("--files", action="store_true", help=FILES_HELP)
+    g.add_argument("--tanggal", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="tanggal panggilan: tagihan terakhir adalah bulan ini (bawaan: hari ini, "
+                        "WIB); seed dan tanggal yang sama memberi panggilan yang sama")
     g.set_defaults(func=cmd_generate)
 
     d = sub.add_parser("db", help="basis data (CSO_DATABASE_URL atau data/cso_trainer.db)")

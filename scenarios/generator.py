@@ -7,8 +7,16 @@ meter number, an Indonesian mobile number, an e-mail address made from the name,
 from scenarios/data/tariffs.yaml and 3 to 6 months of bills whose amounts are kWh x the rate of
 that table, each due on the 20th. The last bill is the month the customer asks about.
 
-Determinism: equal (scenario, seed) give an equal call with the same Faker version and data
-files; `Call.data_version` names both, so a stored seed can be replayed exactly.
+The months follow the call's date `as_of` (today in WIB unless given; a call started earlier
+uses the date it started, scenarios.practice / scenarios.saved): the last bill, the one asked
+about and still unpaid, is the bill of as_of's month (a PLN bill is issued at the start of its
+month and due on the 20th), the ones before it are the months before, paid. So every call
+speaks of the current month, whatever the seed.
+
+Determinism: equal (scenario, seed, as_of) give an equal call with the same Faker version and
+data files; `Call.data_version` names both, so a stored seed can be replayed exactly. The random
+draws are the same for every as_of (only the months differ), so a seed gives the same customer,
+tariff and amounts on any date.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from typing import Any
 import faker
 from faker import Factory
 
+from core.fmt import WIB
 from scenarios.library import PEOPLE_FILE, TARIFF_FILE, load_people, load_tariffs
 from scenarios.models import PeopleData, Scenario, TariffClass, TariffTable, placeholders_in
 from sop.models import Sop
@@ -104,6 +113,7 @@ class Call:
     bill_amount: int
     due_date: dt.date
     opening: str
+    as_of: dt.date | None = None  # the call's date: its last bill is of this month
 
     @property
     def first_name(self) -> str:
@@ -174,6 +184,7 @@ class Call:
             "asked_month": self.asked_month,
             "due_date": self.due_date.isoformat(),
             "opening": self.opening,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
         }
 
 
@@ -311,10 +322,23 @@ def _digits(r, prefix: str, length: int) -> str:
     return prefix + str(r.randrange(10**rest)).zfill(rest)
 
 
-def generate_call(scenario: Scenario, seed: int, *, sop: Sop) -> Call:
-    """The call of `scenario` for `seed` (0 <= seed < 2**63); equal inputs, equal call."""
+def today_wib() -> dt.date:
+    return dt.datetime.now(WIB).date()
+
+
+def bill_months(as_of: dt.date, n: int) -> list[tuple[int, int]]:
+    """The n bill months (year, month) ending with as_of's month, oldest first."""
+    end = as_of.year * 12 + as_of.month - 1
+    return [divmod(k, 12) for k in range(end - n + 1, end + 1)]
+
+
+def generate_call(scenario: Scenario, seed: int, *, sop: Sop,
+                  as_of: dt.date | None = None) -> Call:
+    """The call of `scenario` for `seed` (0 <= seed < 2**63) on the date `as_of` (default:
+    today in WIB); equal inputs, equal call. Its last bill is of as_of's month."""
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed harus bilangan bulat 0..{MAX_SEED}")
+    as_of = as_of or today_wib()
     p = _plan(scenario, sop)
     fake = _faker()
     fake.seed_instance(p.mix | seed)
@@ -351,17 +375,19 @@ def generate_call(scenario: Scenario, seed: int, *, sop: Sop) -> Call:
     tariff, cents = p.classes[k], p.rate_cents[k]
     lo, hi = tariff.kwh
     n = r.randint(*p.months)
-    last_i = r.randint(n - 1, len(p.periods) - 1)
+    r.randint(n - 1, len(p.periods) - 1)  # once the last month; drawn still, so that every
+    # later draw (amounts, opening line) stays what it was for this seed
     base = r.randint(lo, hi)
     spread = max(1, base * 15 // 100)
     bills = []
-    for i in range(last_i - n + 1, last_i + 1):
-        year, month, period, label = p.periods[i]
+    months = bill_months(as_of, n)
+    for i, (year, m0) in enumerate(months):
+        month = m0 + 1
         kwh = min(hi, max(lo, base + r.randint(-spread, spread)))
         bills.append(Bill(
-            period=period, month=label, kwh=kwh, rate_per_kwh=tariff.rate_per_kwh,
-            amount=(kwh * cents + 50) // 100, due_date=dt.date(year, month, p.due_day),
-            paid=i != last_i,
+            period=f"{year:04d}-{month:02d}", month=month_label(year, month), kwh=kwh,
+            rate_per_kwh=tariff.rate_per_kwh, amount=(kwh * cents + 50) // 100,
+            due_date=dt.date(year, month, p.due_day), paid=i != len(months) - 1,
         ))
     asked = bills[-1]
 
@@ -395,6 +421,7 @@ def generate_call(scenario: Scenario, seed: int, *, sop: Sop) -> Call:
         bill_amount=asked.amount,
         due_date=asked.due_date,
         opening=template,
+        as_of=as_of,
     )
     if templated:
         call = _with_opening(call, template.format_map(call.placeholders()))
@@ -412,4 +439,5 @@ def fill(line: str, call: Call) -> str:
     return line.format_map(call.placeholders()) if "{" in line else line
 
 
-__all__ = ["Bill", "Call", "fill", "generate_call", "month_label", "rupiah"]
+__all__ = ["Bill", "Call", "bill_months", "fill", "generate_call", "month_label", "rupiah",
+           "today_wib"]

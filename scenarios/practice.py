@@ -25,12 +25,13 @@ import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from core.fmt import wib
 from scenarios.dialogue import DialogueRules, State, respond, start
 from scenarios.generator import MAX_SEED, Call, generate_call
 from scenarios.library import ScenarioLibrary
@@ -160,6 +161,12 @@ class PracticeCall:
         return case.title if case else self.call.case
 
 
+def call_date(started_at: datetime) -> date:
+    """The date of a call (its `as_of`: the month of its last bill): the day it started, in
+    WIB, so a call continued or reopened later shows the same months."""
+    return wib(started_at).date()
+
+
 def start_call(
     scenario: Scenario,
     seed: int,
@@ -174,11 +181,11 @@ def start_call(
         raise PracticeError(f"mode '{mode}' tidak dikenal; pilih latihan atau ujian")
     if (mode == "ujian") != (exam_id is not None):
         raise PracticeError("mode ujian memerlukan exam_id; mode latihan tidak")
-    try:
-        call = generate_call(scenario, seed, sop=sop)
+    at = now or now_utc()
+    try:  # the call's months follow the day it starts (in WIB)
+        call = generate_call(scenario, seed, sop=sop, as_of=call_date(at))
     except ValueError as exc:
         raise PracticeError(str(exc)) from None
-    at = now or now_utc()
     return PracticeCall(
         scenario=scenario,
         sop=sop,
@@ -596,6 +603,7 @@ __all__ = [
     "EXAM_SIZES",
     "MODES",
     "MODE_LABELS",
+    "call_date",
     "ApktInput",
     "CaseRow",
     "CriterionFeedback",

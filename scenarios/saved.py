@@ -20,7 +20,7 @@ from typing import Any
 from scenarios.dialogue import State
 from scenarios.generator import generate_call
 from scenarios.models import Scenario
-from scenarios.practice import ExamItem, ExamSet, Line, PracticeCall, PracticeError
+from scenarios.practice import ExamItem, ExamSet, Line, PracticeCall, PracticeError, call_date
 from scoring.attempt import CriterionResult, ScoreResult
 from sop.models import Sop
 
@@ -71,10 +71,11 @@ def call_from_data(data: Mapping[str, Any], *, scenario: Scenario, sop: Sop) -> 
     """The call stored by `call_to_data`, on `scenario` (the version it was started on)."""
     try:
         seed = int(data["seed"])
-        call = generate_call(scenario, seed, sop=sop)
+        started = _time(data["started_at"])
+        # the months of the day it started, as the trainee saw them
+        call = generate_call(scenario, seed, sop=sop, as_of=call_date(started))
         transcript = tuple(line_from_data(x) for x in data["transcript"])
         state = State.from_dict(data.get("state") or {})
-        started = _time(data["started_at"])
         mode = data.get("mode") or "latihan"
     except (KeyError, TypeError, ValueError) as exc:
         raise PracticeError(f"panggilan tersimpan tidak dapat dibaca: {exc}") from None

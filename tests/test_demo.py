@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 import cli
 from scenarios.generator import generate_call
+from scenarios.practice import call_date
 from store import Database, StoreError, count_attempts, list_users
 from store.access import Requester
 from store.dashboard import dashboard
@@ -27,7 +28,8 @@ def test_simulated_attempts_are_real_calls_scored_by_the_real_scorer():
     attempts = list(simulate(c, [SimTrainee(1, 0.6, 0.02)], 60, seed=9, end=END))
     for a in attempts:
         scenario = c.scenarios.get(a["scenario_id"])
-        call = generate_call(scenario, a["seed"], sop=c.library.find_case(a["case_id"])[0])
+        call = generate_call(scenario, a["seed"], sop=c.library.find_case(a["case_id"])[0],
+                             as_of=call_date(a["started_at"]))  # the months of its day
         assert a["call"] == call.to_dict()  # the stored data panel is that seed's call
         roles = [t["role"] for t in a["transcript"]]
         assert roles[0] == "pelanggan" and "cso" in roles

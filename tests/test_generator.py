@@ -75,7 +75,7 @@ def _check(call, scenario, table, classes) -> None:
     lo, hi = cls.kwh
     periods = [b.period for b in call.bills]
     assert all(_next_month(a) == b for a, b in zip(periods, periods[1:], strict=False))
-    assert table.periode_tagihan.dari <= periods[0] and periods[-1] <= table.periode_tagihan.sampai
+    assert periods[-1] == f"{call.as_of:%Y-%m}"  # the last bill is of the call's month
     for b in call.bills:
         assert lo <= b.kwh <= hi
         assert b.rate_per_kwh == cls.rate_per_kwh
@@ -194,3 +194,59 @@ def test_bad_seeds_are_refused(scenarios, sops, seed):
 def test_largest_seed_works(scenarios, sops):
     s = scenarios.get("tagihan-jumlah-ibu-sopan")
     assert generate_call(s, MAX_SEED, sop=_sop(sops, s)).seed == MAX_SEED
+
+
+# ------------------------------------------------------- the call's date (issue 10 item 18)
+def test_the_months_follow_the_calls_date_and_the_seed_keeps_everything_else(scenarios, sops):
+    """Rule: the last bill (asked about, unpaid) is the bill of as_of's month; the ones before
+    are the months before it. Same scenario, seed and as_of: the same call; another as_of: the
+    same customer, tariff and amounts, other months."""
+    import datetime as dt
+
+    scenario = scenarios.get("tagihan-jumlah-ibu-sopan")
+    sop = _sop(sops, scenario)
+    day = dt.date(2026, 3, 5)
+    a = generate_call(scenario, 11, sop=sop, as_of=day)
+    assert a == generate_call(scenario, 11, sop=sop, as_of=day)
+    assert a.as_of == day and a.asked_period == "2026-03" and a.asked_month == "Maret 2026"
+    assert a.due_date == dt.date(2026, 3, 20) and not a.bills[-1].paid
+    periods = [b.period for b in a.bills]
+    assert periods == [f"{y}-{m:02d}" for y, m in
+                       [(2025, 10), (2025, 11), (2025, 12), (2026, 1), (2026, 2), (2026, 3)]
+                       [6 - len(periods):]]  # across the new year
+    b = generate_call(scenario, 11, sop=sop, as_of=dt.date(2025, 8, 31))
+    assert b.asked_month == "Agustus 2025"
+    assert (b.name, b.idpel, b.tariff_label, b.opening) == (a.name, a.idpel, a.tariff_label,
+                                                            a.opening)
+    assert [x.amount for x in b.bills] == [x.amount for x in a.bills]
+    # every seed of a day speaks of that day's month (no more Feb-Mei in one call, Jul-Nov in
+    # the next)
+    assert {generate_call(scenario, s, sop=sop, as_of=day).asked_period for s in range(40)} == {
+        "2026-03"}
+
+
+def test_a_call_keeps_the_months_of_the_day_it_started(scenarios, sops):
+    import datetime as dt
+
+    from scenarios.practice import start_call
+    from scenarios.saved import call_from_data, call_to_data
+
+    scenario = scenarios.get("tagihan-jumlah-ibu-sopan")
+    sop = _sop(sops, scenario)
+    # 30 Nov 2025 23:30 WIB is still November in Jakarta (16:30 UTC)
+    started = dt.datetime(2025, 11, 30, 16, 30, tzinfo=dt.UTC)
+    pc = start_call(scenario, 5, sop=sop, now=started)
+    assert pc.call.asked_month == "November 2025"
+    again = call_from_data(call_to_data(pc), scenario=scenario, sop=sop)  # reopened later
+    assert again.call == pc.call
+
+
+def test_generate_command_takes_the_date(capsys):
+    import json
+
+    import cli
+
+    assert cli.main(["generate", "--scenario", "tagihan-jumlah-ibu-sopan", "--seed", "2",
+                     "--files", "--tanggal", "2026-01-15"]) == 0
+    call = json.loads(capsys.readouterr().out)
+    assert call["as_of"] == "2026-01-15" and call["asked_period"] == "2026-01"
