@@ -1,4 +1,4 @@
-"""Who the visitor is, as a set of roles (empty when nobody is signed in)."""
+"""The roles and their names in Indonesian, for the menu, the account box and the Pengguna page."""
 
 from __future__ import annotations
 
