@@ -318,8 +318,7 @@ def check_draft(
         _, lines = parse_yaml(text, file)
         draft.problems[:0] = labelled([Problem(
             file, lines.line(("id",)), "id",
-            f"'{sid.strip()}' sudah dipakai skenario lain; pilih ID lain (atau buka skenario "
-            "itu dari Daftar)")])
+            f"'{sid.strip()}' sudah dipakai skenario lain; pilih ID lain")])
         draft.scenario = None
     if big is not None:
         draft.problems.insert(0, big)

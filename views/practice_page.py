@@ -21,13 +21,13 @@ Nothing a user typed is rendered as Markdown or HTML: chat lines and evidence go
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import re
 from typing import Any
 
 import streamlit as st
 
+from core.fmt import bulan, tanggal
 from scenarios.generator import rupiah
 from scenarios.library import load_scenario_text
 from scenarios.models import DIFFICULTIES, Scenario
@@ -110,8 +110,7 @@ KIND_LABELS = {RANDOM: "Panggilan acak", CHOSEN: "Pilih kasus"}
 ANY_LEVEL = "semua"
 LEVEL_LABELS = {ANY_LEVEL: "Semua tingkat", "mudah": "Mudah", "sedang": "Sedang",
                 "sulit": "Sulit"}  # fmt: skip
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
-NBSP = "\u00a0"  # keeps "Rp 345.000" and "20 Mei 2025" on one line in the bill table
+NBSP = "\u00a0"  # keeps "Rp 345.000" and "120 kWh" on one line in the bill table
 CUSTOMER_AVATAR = ":material/person:"
 CSO_AVATAR = ":material/support_agent:"
 
@@ -135,10 +134,6 @@ CSS = """
 
 
 # ---------------------------------------------------------------- small helpers
-def tanggal(date: dt.date) -> str:
-    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
-
-
 def _notice(kind: str, message: str) -> None:
     st.session_state[K_NOTICE] = (kind, message)
 
@@ -722,11 +717,11 @@ def _panel_markdown(pc: PracticeCall) -> str:
     out += [f"| {label} | {plain(value)} |" for label, value in rows]
     out += ["", "**Tagihan**", "", "| Periode | kWh | Tagihan | Jatuh tempo | Status |",
             "|---|--:|--:|---|---|"]
-    for b in c.bills:
+    for b in c.bills:  # short months; a date may wrap, so the table fits a narrow column
         status = "Lunas" if b.paid else "**Belum dibayar**"
-        cells = (b.month, f"{b.kwh:,}".replace(",", "."), plain(rupiah(b.amount)),
-                 tanggal(b.due_date))
-        out.append("| " + " | ".join(x.replace(" ", NBSP) for x in cells) + f" | {status} |")
+        cells = (bulan(b.due_date), f"{b.kwh:,}".replace(",", "."),
+                 plain(rupiah(b.amount)).replace(" ", NBSP), tanggal(b.due_date))
+        out.append("| " + " | ".join(cells) + f" | {status} |")
     return "\n".join(out)
 
 

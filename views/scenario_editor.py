@@ -82,6 +82,10 @@ F = P + "f."  # form widget keys: F + field name
 DRAFT = PageDraft("skenario")  # the editor's draft, kept in the database
 
 YES_NO = {True: "Ya", False: "Tidak"}
+PREVIEW_CSS = """<style>
+.st-key-latihan-data table { font-size: 0.85rem; width: 100%; }
+.st-key-latihan-data th, .st-key-latihan-data td { padding: 0.25rem 0.45rem !important; }
+</style>"""
 
 
 def snapshot() -> ContentSnapshot:
@@ -594,6 +598,7 @@ def _preview(draft: Draft, snap: ContentSnapshot) -> None:
     except PracticeError as exc:
         st.error(plain(str(exc)))
         return
+    st.html(PREVIEW_CSS)  # the data panel as on Latihan, compact enough for half the page
     _data_panel(pc)
     with st.container(border=True, key="sk-preview-chat"):
         for line in pc.transcript:
