@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from store.errors import NoLongerAllowed
@@ -58,11 +58,19 @@ def require_actor(
         return
     need = frozenset(roles)
     label = what or _WHAT.get(need, "untuk tindakan ini")
-    disabled = s.execute(
-        select(User.disabled).where(User.id == actor_id).with_for_update(read=True)
-    ).scalar_one_or_none()
-    if disabled is None or disabled:
+    rows = s.execute(_ACTOR, {"actor_id": actor_id}).all()  # one query: account and roles
+    if not rows or rows[0].disabled:
         raise NoLongerAllowed(f"{label} (akun Anda tidak aktif)")
-    have = set(s.scalars(select(UserRole.role).where(UserRole.user_id == actor_id)))
+    have = {r.role for r in rows if r.role is not None}
     if not have & need:
         raise NoLongerAllowed(label)
+
+
+# The account with its roles (one row per role; one row with role NULL when it has none),
+# FOR SHARE OF users on PostgreSQL (the users row only: the roles are the outer join's side).
+_ACTOR = (
+    select(User.disabled, UserRole.role)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(User.id == bindparam("actor_id"))
+    .with_for_update(read=True, of=User)
+)

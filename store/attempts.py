@@ -23,15 +23,15 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from sqlalchemy import Select, case, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, case, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sop.yamlfile import field_name
 from store.access import ANY_ROLE, Requester, require_actor
-from store.dashboard import add_facts
+from store.dashboard import fact_rows, insert_facts
 from store.db import Database, reading, writing
-from store.errors import AccessDenied, StoreError
+from store.errors import AccessDenied, NoLongerAllowed, StoreError
 from store.models import Attempt, AttemptFact, User
 
 MAX_TURNS = 500
@@ -78,7 +78,9 @@ def _json_size_ok(value: Any) -> Any:
         dumped = json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"tidak bisa disimpan sebagai JSON ({exc})") from None
-    if _has_nul(value):
+    # JSON writes a NUL in any key or text as \u0000: without that escape there is none (the
+    # walk through the whole value runs only when the text \u0000 appears)
+    if "\\u0000" in dumped and _has_nul(value):
         raise ValueError(NUL_MESSAGE)
     size = len(dumped)
     if size > MAX_JSON_CHARS:
@@ -257,34 +259,61 @@ def save_attempt(db: Database | Session, *, attempt: NewAttempt | Mapping[str, A
     """Store one attempt in one transaction; return its id. Nothing is written on error.
 
     An attempt with a `call_key` already stored is not stored again: its id is returned (the
-    same trainee's; another's is refused)."""
+    same trainee's; another's is refused).
+
+    Everything that needs no database (validation, the row, the fact rows) is done before the
+    transaction, which then holds the write lock for a few statements only: the account check
+    (one query), the call key check, one INSERT of the attempt (RETURNING its id), one of its
+    fact row and one (executemany) of its criterion rows."""
     new = validate_attempt(attempt)
+    values = new.model_dump(mode="json", exclude={"started_at", "finished_at"})
+    values["started_at"], values["finished_at"] = new.started_at, new.finished_at
+    fact, criteria = fact_rows(  # the narrow rows the QA filters and dashboards read
+        attempt_id=0, trainee_id=new.trainee_id, case_id=new.case_id,
+        scenario_id=new.scenario_id, mode=new.mode, finished_at=new.finished_at,
+        score=new.score, max_score=new.max_score, passed=new.passed, result=values["result"],
+        rubric_version=new.rubric_version,
+    )  # fmt: skip
     with writing(db) as s:
-        if s.get(User, new.trainee_id) is None:
-            raise StoreError("trainee_id", f"pengguna {new.trainee_id} tidak ada")
-        require_actor(s, new.trainee_id, ANY_ROLE)  # the trainee's account now, not at the start
+        try:
+            require_actor(s, new.trainee_id, ANY_ROLE)  # the account now, not at the start
+        except NoLongerAllowed:
+            if s.get(User, new.trainee_id) is None:
+                raise StoreError("trainee_id", f"pengguna {new.trainee_id} tidak ada") from None
+            raise
         if new.call_key is not None:
             saved = _saved_call(s, new)
             if saved is not None:
                 return saved
-        row = Attempt(**new.model_dump(mode="json", exclude={"started_at", "finished_at"}))
-        row.started_at = new.started_at
-        row.finished_at = new.finished_at
-        if new.call_key is None:
-            s.add(row)
-            s.flush()
-        else:  # a concurrent save of the same call (PostgreSQL) meets the unique index
-            try:
-                with s.begin_nested():
-                    s.add(row)
-                    s.flush()
-            except IntegrityError:
-                saved = _saved_call(s, new)
-                if saved is None:
-                    raise
-                return saved
-        add_facts(s, row)  # the narrow rows the QA filters and dashboards read
-        return row.id
+        attempt_id = _insert_attempt(s, values)
+        if attempt_id is None:  # a concurrent save of the same call got there first
+            saved = _saved_call(s, new)
+            if saved is None:
+                raise StoreError("call_key", "tidak dapat disimpan (kunci panggilan bentrok)")
+            return saved
+        fact["attempt_id"] = attempt_id
+        for c in criteria:
+            c["attempt_id"] = attempt_id
+        insert_facts(s, [fact], criteria)
+        return attempt_id
+
+
+def _insert_attempt(s: Session, values: dict[str, Any]) -> int | None:
+    """INSERT the attempt, RETURNING its id; None when an attempt with its call key exists
+    (a concurrent save of the same call: ON CONFLICT DO NOTHING, no savepoint needed)."""
+    table = Attempt.__table__
+    if values.get("call_key") is None:
+        stmt = insert(table)
+    else:
+        dialect = s.get_bind().dialect.name
+        if dialect == "postgresql":
+            stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=["call_key"])
+        elif dialect == "sqlite":
+            stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["call_key"])
+        else:  # pragma: no cover - the app runs on these two
+            stmt = insert(table)
+    found = s.execute(stmt.returning(table.c.id), values).scalar_one_or_none()
+    return None if found is None else int(found)
 
 
 def _saved_call(s: Session, new: NewAttempt) -> int | None:

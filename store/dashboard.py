@@ -1,7 +1,7 @@
 """QA filters and dashboard figures, computed in the database over narrow fact rows.
 
 Every saved attempt gets one `attempt_facts` row and one `criterion_facts` row per criterion
-result (`add_facts`, called in the transaction of `save_attempt`). They carry the filter columns
+result (`fact_rows`, written in the transaction of `save_attempt`). They carry the filter columns
 (trainee, case, scenario, mode, finish time and its week, passed, reviewed), the current
 automatic figures and the adjusted ones (after QA overrides); store.reviews keeps them up to
 date. Aggregates are SQL GROUP BY over these rows (indexed for the filters), never over the

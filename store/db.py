@@ -9,6 +9,8 @@ psycopg 3 (`postgresql://` URLs are rewritten to `postgresql+psycopg://`).
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import database_url
@@ -63,6 +65,10 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite: the write transactions of this process's threads queue here, each woken as
+        # soon as the one before commits (SQLite's own busy wait polls with sleeps up to
+        # 100 ms, so twenty threads of one app server waited far longer than the writes took)
+        self._write_gate = threading.Lock() if self.is_sqlite else None
 
     def __repr__(self) -> str:
         return f"Database({self.url.render_as_string(hide_password=True)!r})"
@@ -88,12 +94,21 @@ class Database:
         options: dict[str, Any] = {_WRITE: True}
         if busy_timeout_ms is not None:
             options[_BUSY] = int(busy_timeout_ms)
-        with self._sessions() as s:
-            with s.begin():
-                s.connection(execution_options=options)
-                if busy_timeout_ms is not None and not self.is_sqlite:
-                    s.execute(text(f"SET LOCAL lock_timeout = {int(busy_timeout_ms)}"))
-                yield s
+        gate = self._write_gate
+        wait_s = (BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms) / 1000
+        if gate is not None and not gate.acquire(timeout=max(wait_s, 0.001)):
+            raise OperationalError("BEGIN IMMEDIATE", None,
+                                   sqlite3.OperationalError("database is locked"))  # fmt: skip
+        try:
+            with self._sessions() as s:
+                with s.begin():
+                    s.connection(execution_options=options)
+                    if busy_timeout_ms is not None and not self.is_sqlite:
+                        s.execute(text(f"SET LOCAL lock_timeout = {int(busy_timeout_ms)}"))
+                    yield s
+        finally:
+            if gate is not None:
+                gate.release()
 
     def dispose(self) -> None:
         self.engine.dispose()
