@@ -162,7 +162,7 @@ def test_invalid_content_is_refused_with_a_clear_message_and_nothing_is_saved(co
                       reason="coba", item_id=SC)
     problem = refused.value.problems[0]
     assert problem.line >= 1 and problem.message
-    expected_field = {"unknown case": "case", "empty customer line": "opening",
+    expected_field = {"unknown case": "case", "empty customer line": "opening[1]",
                       "YAML that does not parse": "(yaml)", "a 1 MB field": "(dokumen)"}[bad]
     assert problem.field == expected_field
     assert [v.number for v in list_versions(db, "scenario", SC)] == [1]
