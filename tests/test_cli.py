@@ -1,23 +1,71 @@
-"""The `cso-trainer` command as other tools use it: exit codes, stdout JSON, stderr lines."""
+"""The `cso-trainer` command as other tools use it: exit codes, stdout JSON, stderr lines.
+
+The commands run in this process through `cli.main` (stdin, stdout and stderr swapped for the
+call, SystemExit taken as the exit status); one smoke test runs the installed command."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.test_scoring import FULL
+import cli
+from tests.scoring_data import FULL
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).parent / "cso-trainer"
 
 
-def run(*args, stdin=None):
-    return subprocess.run([str(EXE), *args], input=stdin, capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
+@dataclass(frozen=True)
+class Ran:
+    """What a process running the command would show (subprocess.CompletedProcess's fields)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str, stdin: str | None = None) -> Ran:
+    """`cso-trainer ARGS` with `stdin` as standard input, in this process, from the repo root."""
+    out, err = io.StringIO(), io.StringIO()
+    with (contextlib.chdir(ROOT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err),
+          _stdin(stdin or "")):
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exc:  # as the interpreter turns it into an exit status
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:
+                print(exc.code, file=sys.stderr)
+                code = 1
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def _stdin(text: str):
+    saved, sys.stdin = sys.stdin, io.StringIO(text)
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
+def test_the_installed_command_runs_as_a_process():
+    """Smoke test of the entry point: arguments, stdin, stdout, stderr and the exit status."""
+    r = subprocess.run([str(EXE), "score", "-"], input=json.dumps(FULL["tagihan.jumlah"]),
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["passed"] is True
+    assert "dinilai dengan rubrik" in r.stderr
+    r = subprocess.run([str(EXE), "tidak-ada"], capture_output=True, text=True, cwd=ROOT,
+                       timeout=120)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
 def test_validate_all_shipped_content_is_clean():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_scoring import FULL
+from tests.scoring_data import FULL
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).parent / "cso-trainer"
