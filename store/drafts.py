@@ -94,6 +94,17 @@ def get_draft(
         return _record(row) if row else None
 
 
+def draft_version(
+    db: Database | Session, *, user_id: int, kind: str, key: str = ""
+) -> int | None:
+    """The version of the stored draft (None: there is none), without reading its data: what a
+    page asks on every rerun to notice another tab's save."""
+    _valid(kind, key)
+    with reading(db) as s:
+        return s.scalar(select(WorkDraft.version).where(
+            WorkDraft.user_id == user_id, WorkDraft.kind == kind, WorkDraft.key == key))
+
+
 def save_draft(
     db: Database | Session,
     *,
@@ -126,17 +137,17 @@ def save_draft(
             except IntegrityError:
                 raise DraftConflict(_current(s, user_id, kind, key)) from None
             return _record(row)
-        done = s.execute(
+        saved = s.execute(
             update(WorkDraft)
             .where(WorkDraft.user_id == user_id, WorkDraft.kind == kind,
                    WorkDraft.key == key, WorkDraft.version == base)
             .values(data=data, version=base + 1, updated_at=now)
+            .returning(WorkDraft.created_at)  # the saved draft is known: not read back
             .execution_options(synchronize_session=False)
-        ).rowcount  # fmt: skip
-        current = _current(s, user_id, kind, key)
-        if not done or current is None:
-            raise DraftConflict(current)
-        return current
+        ).one_or_none()  # fmt: skip
+        if saved is None:
+            raise DraftConflict(_current(s, user_id, kind, key))
+        return DraftRecord(user_id, kind, key, dict(data), base + 1, saved.created_at, now)
 
 
 def _current(s: Session, user_id: int, kind: str, key: str) -> DraftRecord | None:
@@ -167,4 +178,5 @@ def delete_draft(
         return bool(done)
 
 
-__all__ = ["FORCE", "DraftConflict", "DraftRecord", "delete_draft", "get_draft", "save_draft"]
+__all__ = ["FORCE", "DraftConflict", "DraftRecord", "delete_draft", "draft_version", "get_draft",
+           "save_draft"]

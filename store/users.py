@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from store.access import ADMIN, ANY_ROLE, Requester, require_actor
 from store.audit import record_audit
@@ -50,8 +50,8 @@ class UserRecord:
 
 # ---------------------------------------------------------------- reading
 def get_user(db: Database | Session, user_id: int) -> UserRecord | None:
-    with reading(db) as s:
-        user = s.get(User, user_id)
+    with reading(db) as s:  # one query: the roles joined (every rerun checks the sign-in)
+        user = s.get(User, user_id, options=[joinedload(User.roles)])
         return _record(user) if user else None
 
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -71,6 +73,9 @@ K_SEEN = "cso_sesi_info"  # (delivered, hand-over expiry) of the sign-in, from t
 K_COOKIE_READ = "cso_cookie_dibaca"  # the websocket's cookie was looked at (once per session)
 K_FORGET_COOKIE = "cso_cookie_hapus"  # the login page deletes the browser's cookie
 K_ENDED = "cso_sesi_berakhir"  # why the sign-in ended, for the login page
+K_RUN_USER = "cso_pengguna_run"  # (script run, sign-in id, user) of the check in this run
+K_ACTIVE = "cso_sesi_aktif"  # (user id, monotonic time, n) for the account box, see below
+ACTIVE_TTL_S = 30.0  # the account box counts the active sign-ins again after this long
 K_USER, K_PASS = "login_username", "login_password"
 K_LOGIN_ERROR = "cso_login_error"
 REFUSAL = "Anda tidak memiliki akses ke halaman ini."
@@ -95,15 +100,50 @@ def _bind(check: SessionCheck) -> UserRecord:
     ss[SESSION_USER] = check.user.id
     ss[SESSION_VIA] = check.session.via
     ss[K_SEEN] = (check.session.delivered, check.session.handoff_expires_at)
+    _remember_for_this_run(check.session.id, check.user)
     return check.user
+
+
+def _this_run() -> object | None:
+    """An object that stands for the current script run (a whole rerun or a fragment's), new
+    for every run; None outside a run (then nothing is remembered)."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        ctx = get_script_run_ctx(suppress_warning=True)
+    except Exception:  # noqa: BLE001 - another Streamlit: check every time, as before
+        return None
+    # ScriptRunContext.reset() makes a new coordinator at the start of every run (before the
+    # widget callbacks); the memo holds a weak reference to it, dead or another object later
+    return getattr(ctx, "parallel_coordinator", None) if ctx is not None else None
+
+
+def _remember_for_this_run(session_id: int, user: UserRecord) -> None:
+    run = _this_run()
+    try:
+        ref = weakref.ref(run) if run is not None else None
+    except TypeError:  # not weakly referable: remember nothing
+        ref = None
+    st.session_state[K_RUN_USER] = (ref, session_id, user)
 
 
 def current_user() -> UserRecord | None:
     """The signed-in user, fresh from the database; None when nobody is, or when the sign-in
     ended since (logout elsewhere, expired, revoked, account disabled): that signs this tab out
-    and leaves the reason for the login page."""
+    and leaves the reason for the login page.
+
+    Checked once per script run: the callbacks, app.py, the page guard and the page itself
+    share the answer of the first check in the same run (the database is read once per run,
+    not three times); every new run (the next click, a chat reply) checks again, so a disabled
+    or demoted account is refused at its next action. The store re-checks every write
+    (store.access.require_actor)."""
     ss = st.session_state
     session_id = ss.get(SESSION_ID)
+    memo, run = ss.get(K_RUN_USER), _this_run()
+    if (memo is not None and run is not None and memo[0] is not None and memo[0]() is run
+            and session_id is not None and memo[1] == session_id
+            and memo[2].id == ss.get(SESSION_USER)):  # fmt: skip
+        return memo[2]
     if session_id is not None:
         check = check_session(database(), session_id)
         if not check.ok:
@@ -154,7 +194,8 @@ def sign_in(user: UserRecord, *, via: str = "sandi", sso: str | None = None) -> 
 
 
 def _forget_session() -> None:
-    for key in (SESSION_USER, SESSION_VIA, SESSION_ID, SESSION_CODE, K_SEEN, K_LOGIN_ERROR):
+    for key in (SESSION_USER, SESSION_VIA, SESSION_ID, SESSION_CODE, K_SEEN, K_LOGIN_ERROR,
+                K_RUN_USER, K_ACTIVE):
         st.session_state.pop(key, None)
 
 
@@ -555,11 +596,26 @@ def password_form(user: UserRecord, *, key: str, ask_current: bool) -> bool:
     except StoreError as exc:
         st.error(store_message(exc))
         return False
+    st.session_state.pop(K_ACTIVE, None)  # the other sign-ins ended: count them again
     st.success("Kata sandi diganti.")
     return True
 
 
 # ---------------------------------------------------------------- sidebar
+def _active_count(user_id: int) -> int:
+    """How many sign-ins of the account are active, for the help text of "Keluar dari semua
+    perangkat": counted again after ACTIVE_TTL_S, not on every rerun (a number in a tooltip;
+    signing out forgets it, a password change counts again)."""
+    ss = st.session_state
+    held = ss.get(K_ACTIVE)
+    now = time.monotonic()
+    if held is not None and held[0] == user_id and now - held[1] < ACTIVE_TTL_S:
+        return held[2]
+    n = len(active_sessions(database(), user_id=user_id))
+    ss[K_ACTIVE] = (user_id, now, n)
+    return n
+
+
 def account_sidebar(user: UserRecord) -> None:
     """Who is signed in, their roles, and "Keluar" (one click)."""
     with st.sidebar:
@@ -572,7 +628,7 @@ def account_sidebar(user: UserRecord) -> None:
                 "Keluar", on_click=sign_out, key="logout", icon=":material/logout:",
                 width="stretch",
             )  # fmt: skip
-            n = len(active_sessions(database(), user_id=user.id))
+            n = _active_count(user.id)
             where = f"saat ini {n} sesi aktif" if n else "tidak ada sesi lain yang aktif"
             st.button(
                 "Keluar dari semua perangkat", on_click=sign_out_everywhere, key="logout_all",

@@ -20,7 +20,15 @@ from typing import Any
 
 import streamlit as st
 
-from store.drafts import FORCE, DraftConflict, DraftRecord, delete_draft, get_draft, save_draft
+from store.drafts import (
+    FORCE,
+    DraftConflict,
+    DraftRecord,
+    delete_draft,
+    draft_version,
+    get_draft,
+    save_draft,
+)
 from views.state import database
 
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
@@ -63,8 +71,11 @@ class PageDraft:
         ss = st.session_state
         if not ss.get(self.k_loaded):
             return None
-        record = get_draft(database(), user_id=user_id, kind=self.kind, key=self.key)
         mine = ss.get(self.k_version)
+        db = database()
+        if draft_version(db, user_id=user_id, kind=self.kind, key=self.key) == mine:
+            return ss.get(self.k_behind)  # the usual case: one small query, no data read
+        record = get_draft(db, user_id=user_id, kind=self.kind, key=self.key)
         theirs = record.version if record else None
         if mine == theirs:
             return ss.get(self.k_behind)
