@@ -30,7 +30,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.content import content_kind
+from core.fmt import waktu
 from scenarios.library import ScenarioLibrary, load_dialogue_data, load_scenario_text
 from scenarios.models import Scenario
 from sop.library import Library, load_library, load_sop_text
@@ -63,13 +64,12 @@ SOURCE_LABELS = {
 }
 MAX_REASON_CHARS = 300
 MAX_TEXT_CHARS = {"scenario": 100_000, "sop": 400_000}
-WIB = timezone(timedelta(hours=7), "WIB")
 T = TypeVar("T")
 
 
 def format_time(at: datetime) -> str:
-    """'27-11-2025 14:03 WIB' (Jakarta time, as the trainers read it)."""
-    return at.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
+    """'27 Nov 2025 14.03 WIB' (Jakarta time, written as everywhere else: core.fmt)."""
+    return waktu(at)
 
 
 def content_hash(text: str) -> str:

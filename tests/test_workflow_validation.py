@@ -139,3 +139,28 @@ def test_editor_validasi_shows_an_unknown_reaction_beside_the_missing_fields(fre
     assert any("Reaksi tertawa (reactions.tertawa): reaksi 'tertawa' tidak dikenal" in e
                for e in errors), errors
     assert any("Judul (title): wajib diisi" in e for e in errors), errors
+
+
+# ---------------------------------------------------------------- issue 10 item 16 (rest)
+def test_role_pickers_have_no_english_select_all_row_and_speak_indonesian(fresh_app_db):
+    from tests.accounts import user_id
+
+    at = _run(app_as("admin1", url_path="pengguna"))
+    new_roles = at.multiselect(key="new_roles")
+    uid = user_id("peserta2")
+    at.segmented_control(key="users_section").set_value("Ubah pengguna").run()
+    at.selectbox(key="users_selected").set_value(uid).run()
+    for ms in (new_roles, at.multiselect(key=f"roles_{uid}")):
+        # Streamlit's "Select all" row is English only and cannot be translated: hidden
+        assert ms.proto.select_all == 0, ms.key
+        assert ms.placeholder == "Pilih peran"
+
+
+def test_content_times_are_written_as_everywhere_else():
+    import datetime as dt
+
+    from store.content import format_time
+
+    at = dt.datetime(2025, 10, 5, 7, 3, tzinfo=dt.UTC)
+    assert format_time(at) == "5 Okt 2025 14.03 WIB"
+    assert format_time(at.replace(tzinfo=None)) == "5 Okt 2025 14.03 WIB"  # stored naive UTC

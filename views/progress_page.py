@@ -8,28 +8,19 @@ their roles); the rows per case and the weakest case from scenarios.practice.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core.fmt import waktu  # "12 Mei 2025 10.03 WIB"
 from scenarios.practice import MODE_LABELS, all_cases, case_choices, case_progress, weakest_case
 from store import AttemptFilter, list_attempts, progress
 from views.auth import plain, require_roles
 from views.practice_page import K_REQUEST, PRACTICE_ROLES, URL_PATH
 from views.state import database, library, scenarios
 
-WIB = dt.timezone(dt.timedelta(hours=7), "WIB")  # Asia/Jakarta: no daylight saving
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 MAX_ROWS = 500
 K_OPEN = "progres-buka"  # the past attempt opened with its feedback
-
-
-def waktu(moment: dt.datetime) -> str:
-    """"12 Mei 2025 10.03 WIB" (Indonesian time of day uses a dot)."""
-    local = moment.astimezone(WIB)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} WIB"
 
 
 def verdict(passed: bool) -> str:

@@ -383,7 +383,8 @@ def _assumptions_form(data: dict, problems: list[Problem]) -> None:
             k = f"{W}a{j}.cases"
             ss.setdefault(k, [c for c in a.get("cases") or [] if c in case_ids])
             st.multiselect("Berlaku untuk kasus", case_ids, key=k, on_change=_on_multi,
-                           args=(k, (*base, "cases")))
+                           args=(k, (*base, "cases")), placeholder="Pilih kasus",
+                           select_all=False)  # Streamlit's "Select all" is English only
             _errors(problems, f"assumptions[{j}]")
 
 

@@ -203,7 +203,8 @@ def _add_form(admin: UserRecord) -> None:
             help="2-64 karakter: huruf kecil, angka, titik, garis bawah atau tanda hubung.",
         )  # fmt: skip
         right.text_input("Nama lengkap", key=K_NEW["name"], max_chars=MAX_NAME_CHARS)
-        left.multiselect("Peran", ROLES, key=K_NEW["roles"], format_func=ROLE_LABELS.get)
+        left.multiselect("Peran", ROLES, key=K_NEW["roles"], format_func=ROLE_LABELS.get,
+                         placeholder="Pilih peran", select_all=False)  # no English row
         right.text_input(
             "Email SSO (opsional)", key=K_NEW["email"], max_chars=254,
             help="Untuk masuk dengan SSO: email identitas SSO yang dipetakan ke akun ini.",
@@ -227,7 +228,8 @@ def _edit(admin: UserRecord, users: list[UserRecord]) -> None:
     with roles_col, st.container(border=True):
         st.multiselect(
             "Peran", ROLES, default=list(user.roles), key=f"roles_{user.id}",
-            format_func=ROLE_LABELS.get,
+            format_func=ROLE_LABELS.get, placeholder="Pilih peran",
+            select_all=False,  # Streamlit's "Select all" row is English, not translatable
         )  # fmt: skip
         st.button("Simpan peran", key=f"save_roles_{user.id}", on_click=_save_roles,
                   args=(admin.id, user))  # fmt: skip
