@@ -381,7 +381,7 @@ def test_progress_shows_own_attempts_and_every_case_and_trains_the_weakest(fresh
     at = open_page(url_path="progres")
     assert at.title[0].value == "Progres saya"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Percobaan"] == "4" and metrics["Tingkat lulus"] == "75%"
+    assert metrics["Percobaan"] == "4" and metrics["Tingkat lulus"] == "75 %"
     assert metrics["Kasus dicoba"] == "2 / 7"
     per_case = at.dataframe[0].value.set_index("Kasus")
     assert len(per_case) == 7  # never-tried cases too

@@ -257,7 +257,7 @@ def test_progres_saya_shows_the_score_qa_adjusted_with_the_automatic_one_beside_
 
     at = open_page(url_path="progres")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Tingkat lulus"] == "0%"
+    assert metrics["Tingkat lulus"] == "0 %"
     frames = [d.value for d in at.dataframe]
     rows = next(f for f in frames if "Otomatis" in f.columns)
     assert list(rows["Skor (%)"]) == [adjusted]

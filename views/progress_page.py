@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.fmt import waktu  # "12 Mei 2025 10.03 WIB"
+from core.fmt import persen, waktu  # "71,9 %", "12 Mei 2025 10.03 WIB"
 from scenarios.practice import MODE_LABELS, all_cases, case_choices, case_progress, weakest_case
 from store import AttemptFilter, list_attempts, progress
 from views.auth import plain, require_roles
@@ -65,7 +65,7 @@ def render() -> None:
 
     with st.container(horizontal=True, key="progres-ringkas"):
         st.metric("Percobaan", mine.attempts)
-        st.metric("Tingkat lulus", f"{mine.pass_rate * 100:.0f}%" if mine.attempts else "–")
+        st.metric("Tingkat lulus", persen(mine.pass_rate * 100, 0) if mine.attempts else "–")
         tried = sum(1 for r in rows if r.attempts)
         st.metric("Kasus dicoba", f"{tried} / {len(rows)}")
 
@@ -74,8 +74,8 @@ def render() -> None:
             st.info("Belum ada skenario aktif untuk dilatih.")
         else:
             why = ("belum pernah dicoba" if weakest.attempts == 0 else
-                   f"tingkat lulus {weakest.pass_rate * 100:.0f}%, rata-rata "
-                   f"{weakest.mean_percent:g}%")  # fmt: skip
+                   f"tingkat lulus {persen(weakest.pass_rate * 100, 0)}, rata-rata "
+                   f"{persen(weakest.mean_percent)}")  # fmt: skip
             st.markdown(f"**Kasus terlemah:** {plain(weakest.title)} · {plain(why)}")
             if st.button("Latih kasus terlemah", type="primary", key="progres-latih",
                          icon=":material/fitness_center:"):  # fmt: skip
