@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from core import config
+from scenarios.labels import field_label
 from sop.library import load_sop_text
 from sop.yamlfile import ContentError, Problem, parse_yaml, read_text, yaml_files
 
@@ -44,6 +45,7 @@ def validate_paths(paths: Iterable[Path] | None = None) -> tuple[list[Problem], 
         paths = [*config.sop_dirs(), *config.scenario_dirs()]
     files = yaml_files(paths)
     problems: list[Problem] = []
+    seen: dict[str, str] = {}  # scenario id -> the file that has it
     for f in files:
         try:
             text = read_text(f)
@@ -51,4 +53,25 @@ def validate_paths(paths: Iterable[Path] | None = None) -> tuple[list[Problem], 
             problems.extend(exc.problems)
             continue
         problems.extend(validate_text(text, str(f)))
+        taken = _taken_scenario_id(text, str(f), seen)
+        if taken is not None:
+            problems.append(taken)
     return problems, len(files)
+
+
+def _taken_scenario_id(text: str, file: str, seen: dict[str, str]) -> Problem | None:
+    """A scenario id that an earlier file (another folder) already has, at its ID field."""
+    try:
+        data, lines = parse_yaml(text, file)
+    except ContentError:
+        return None
+    sid = data.get("id") if content_kind(data) == "scenario" else None
+    if not isinstance(sid, str) or not sid.strip():
+        return None
+    sid = sid.strip()
+    if sid not in seen:
+        seen[sid] = file
+        return None
+    return Problem(file, lines.line(("id",)), "id",
+                   f"'{sid}' sudah dipakai skenario lain ({seen[sid]}); pilih ID lain",
+                   label=field_label("id"))

@@ -80,6 +80,21 @@ def test_the_editor_and_the_cli_share_the_problems_and_labels(tmp_path, capsys):
     assert len(out.strip().splitlines()) == len(draft.problems)
 
 
+def test_validate_flags_a_scenario_id_taken_by_a_file_in_another_folder(tmp_path, capsys):
+    from pathlib import Path
+
+    shipped = Path(__file__).resolve().parent.parent / "scenarios" / "library"
+    name = "tagihan-jumlah-ibu-sopan.yaml"
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / name).write_text((shipped / name).read_text(encoding="utf-8"),
+                                              encoding="utf-8")
+    assert cli.main(["validate", str(tmp_path / "a"), str(tmp_path / "b")]) == 1
+    out = capsys.readouterr()[0].strip().splitlines()
+    assert out == [f"{tmp_path / 'b' / name}:2: ID skenario (id): 'tagihan-jumlah-ibu-sopan' "
+                   f"sudah dipakai skenario lain ({tmp_path / 'a' / name}); pilih ID lain"]
+
+
 def test_a_taken_id_is_flagged_at_its_field_by_the_check():
     sops = default_sop_library()
     dialogue = load_dialogue_data(sop_library=sops)
