@@ -4,6 +4,7 @@ do what they should. No timing is asserted; the benchmark prints figures, it nev
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import create_engine, text
 
@@ -36,7 +37,10 @@ def test_one_trainee_signs_in_calls_replies_five_times_and_saves(tmp_path):
                 await load._close(group.trainees)
             return group.trainees[0]
 
-        trainee = asyncio.run(flow())
+        # a thread of its own: a browser test before this one may leave an event loop
+        # running in the main thread (Playwright's sync API)
+        with ThreadPoolExecutor(1) as pool:
+            trainee = pool.submit(asyncio.run, flow()).result()
         saved = _attempts(server.database_url, user_id)
 
     assert trainee.problems == []
