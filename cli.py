@@ -134,13 +134,16 @@ def _scoring_content(*, files: bool) -> tuple[Scorer, Callable[[str], str | None
         found = snap.sops.find_case(case_id)
         return snap.rubric_version(found[0].id) if found else None
 
-    return snap.scorer, version_of
+    from services.content import scorer_of
+
+    return scorer_of(snap), version_of
 
 
 def _db_content():
     """The database's current SOPs and scenarios (the shipped files imported first where
     missing): what every page runs on; the commands use it unless given --files."""
-    from store.content import content_snapshot, import_shipped
+    from store.content_io import import_shipped
+    from store.content_snapshot import content_snapshot
 
     db = _open_db()
     if db is None:
@@ -492,7 +495,7 @@ def cmd_demo_setup(args: argparse.Namespace) -> int:
     try:
         for username, created in ensure_demo_accounts(db):
             _err(f"akun demo {username}: {'dibuat' if created else 'sudah ada'}")
-        from store.demo import seed_first_start
+        from services.demo import seed_first_start
 
         seeded = seed_first_start(db)
         if seeded:
@@ -516,7 +519,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
             _err(f"peringatan: {p}")
         cov = coverage(lib, scen)
     else:
-        from store.content import content_snapshot, import_shipped
+        from store.content_io import import_shipped
+        from store.content_snapshot import content_snapshot
 
         db = _open_db()
         if db is None:
@@ -535,7 +539,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def cmd_scenarios_export(args: argparse.Namespace) -> int:
-    from store.content import export_texts, import_shipped, zip_texts
+    from store.content_io import export_texts, import_shipped, zip_texts
 
     db = _open_db()
     if db is None:
@@ -563,7 +567,7 @@ def cmd_scenarios_export(args: argparse.Namespace) -> int:
 
 def cmd_scenarios_import(args: argparse.Namespace) -> int:
     from sop.yamlfile import ContentError, Problem, read_text, yaml_files
-    from store.content import import_shipped, import_texts, unzip_texts
+    from store.content_io import import_shipped, import_texts, unzip_texts
     from store.errors import StoreError
 
     files: dict[str, str] = {}
@@ -692,11 +696,12 @@ def _run_export(args: argparse.Namespace, write) -> int:
 
 def _export_corpus(args: argparse.Namespace) -> int:
     """QA overrides with their replies, in the corpus format (corpus/README.md)."""
-    from store.content import content_snapshot
+    from services.content import scorer_of
+    from store.content_snapshot import content_snapshot
     from store.corpus_export import override_examples
 
     def write(db, where, operator) -> str:
-        scorer = content_snapshot(db).scorer
+        scorer = scorer_of(content_snapshot(db))
 
         def read(case_id: str, text: str):
             return scorer.read(case_id, [text])[0]
@@ -729,7 +734,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from store.demo import seed_demo_attempts
+    from services.demo import seed_demo_attempts
     from store.errors import StoreError
 
     db = _open_db()
@@ -856,7 +861,8 @@ def cmd_cohorts(args: argparse.Namespace) -> int:
 
 
 def _db_library(db) -> Library:
-    from store.content import content_snapshot, import_shipped
+    from store.content_io import import_shipped
+    from store.content_snapshot import content_snapshot
 
     import_shipped(db)
     return content_snapshot(db).sops

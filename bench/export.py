@@ -5,7 +5,7 @@
 - rerun: any later run of the section (e.g. choosing another CSV table), target at most 0.3 s;
 - the parts of the prepare: reading the tables, the CSVs, the workbook.
 
-The attempts are simulated ones (store.demo, the real scorer) bulk-loaded as in bench/store.py,
+The attempts are simulated ones (scenarios.simulate) bulk-loaded as in bench/store.py,
 in a temporary SQLite file; the section runs in AppTest as on the page, signed in as QA.
 """
 

@@ -12,7 +12,7 @@ For N demo attempts (default 1,000,000; quick 20,000) in a fresh database of eac
 - the peak memory (max RSS) of this process (resource.getrusage).
 
 The attempts are realistic: a pool of simulated attempts (real generated calls, the dialogue
-rules, the real scorer; see store.demo) is spread over 500 trainees and 52 weeks. The bulk load
+rules, the real scorer, scenarios.simulate) is spread over 500 trainees and 52 weeks. The bulk load
 writes rows straight through the database driver (COPY on PostgreSQL) to save time; it is not
 what is measured. PostgreSQL runs when CSO_BENCH_POSTGRES_URL or CSO_TEST_POSTGRES_URL is set, in
 a schema of its own that is dropped afterwards; the SQLite file is deleted afterwards.
@@ -82,7 +82,8 @@ def _log(msg: str) -> None:
 # ---------------------------------------------------------------- the data
 def _pool(size: int) -> list[dict[str, Any]]:
     """Simulated attempts (validated rows) to spread over the trainees and weeks."""
-    from store.demo import Content, SimTrainee, as_row, simulate
+    from scenarios.simulate import Content, SimTrainee, simulate
+    from store.demo import as_row
 
     content = Content.load()
     sims = [SimTrainee(i, 0.3 + 0.65 * i / 49, 0.0) for i in range(1, 51)]

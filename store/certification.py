@@ -81,7 +81,7 @@ def rubric_number(label: str | None) -> int | None:
 
 def current_sop_versions(db: Database) -> dict[str, int]:
     """SOP id -> its current version number in the database (empty before any import)."""
-    from store.content import content_snapshot
+    from store.content_snapshot import content_snapshot
 
     return dict(content_snapshot(db).sop_numbers)
 

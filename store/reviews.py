@@ -1,5 +1,4 @@
-"""QA review of attempts: overrides with an append-only trail, "reviewed by", calibration and
-rescoring with history.
+"""QA review of attempts: overrides with an append-only trail and "reviewed by".
 
 - `review(...)` shows an attempt as QA reviews it: what the trainee saw (the call snapshot,
   the transcript, the APKT form), every criterion with its automatic verdict, evidence and SOP
@@ -9,42 +8,33 @@ rescoring with history.
   Nothing is edited in place: each override is a new row (database triggers refuse UPDATE and
   DELETE), the newest one per criterion counts, and the audit log gets an entry in the same
   transaction. The trainee reads the comments with `trainee_notes`.
-- Calibration: `request_calibration` asks a second QA reviewer to score an attempt blind;
-  `blind_review` shows them the attempt without anyone's overrides; `submit_calibration` keeps
-  their verdicts once; `calibration_report` compares them with the first reviewer's adjusted
-  verdicts, criterion by criterion; `agreement_rates` gives the rate per reviewer pair.
-- Rescoring: `rescore` scores a filtered set of attempts again with the current rubric; a new
-  score becomes a new `score_versions` row and the earlier ones stay (`score_history`).
 
-Only users with the `qa` role change anything here; trainers and admins may read.
+Blind calibration is in store/calibration.py, rescoring and the score history in
+store/rescoring.py (services/rescoring.py picks the current scorer). Only users with the `qa`
+role change anything here; trainers and admins may read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from scoring.attempt import AttemptError
-from scoring.scorer import Scorer
 from sop.groups import GROUP_SERVICE, GROUP_SOP, result_group
 from sop.library import Library
 from store.access import QA, Requester, require_actor
 from store.attempts import AttemptRecord
 from store.audit import record_audit
-from store.dashboard import QaFilter, _where
 from store.db import Database, reading, writing
 from store.errors import AccessDenied, StoreError
 from store.models import (
     Attempt,
     AttemptFact,
     AttemptReview,
-    Calibration,
-    CalibrationScore,
     CriterionFact,
     CriterionOverride,
     ScoreVersion,
@@ -59,8 +49,8 @@ CSO_ROLES = frozenset({"cso", "agent", "peserta", "trainee", "petugas"})
 
 # ---------------------------------------------------------------- rubric versions
 # A score records the rubric that gave it as '<sop id>@r<n>': the SOP's version number in the
-# database (store.content.ContentSnapshot.rubric_version), the one scheme of every page, QA,
-# the exports and the command line; migration 0007 rewrote the older '@v' labels.
+# database (store.content_snapshot.ContentSnapshot.rubric_version), the one scheme of every
+# page, QA, the exports and the command line; migration 0007 rewrote the older '@v' labels.
 
 
 def scoring_input(call: Mapping[str, Any], transcript: Iterable[Mapping[str, Any]],
@@ -527,388 +517,3 @@ def trainee_notes(
         stmt = stmt.where(o.attempt_id == attempt_id)
     with reading(db) as s:
         return [TraineeNote(*r) for r in s.execute(stmt)]
-
-
-# ---------------------------------------------------------------- calibration
-@dataclass(frozen=True)
-class CalibrationRecord:
-    id: int
-    attempt_id: int
-    requested_by: int
-    requested_by_name: str
-    reviewer_id: int
-    reviewer_name: str
-    requested_at: datetime
-    submitted_at: datetime | None
-
-    @property
-    def done(self) -> bool:
-        return self.submitted_at is not None
-
-
-def request_calibration(
-    db: Database | Session, *, requester: Requester, attempt_id: int, reviewer_id: int
-) -> CalibrationRecord:
-    """Ask another QA reviewer to score the attempt blind."""
-    _require_reviewer(requester)
-    if reviewer_id == requester.id:
-        raise StoreError("reviewer_id", "pilih peninjau kedua selain Anda sendiri")
-    with writing(db) as s:
-        require_actor(s, requester.id, QA)  # the roles now, not when the page drew
-        if s.get(Attempt, attempt_id) is None:
-            raise StoreError("attempt_id", f"percobaan {attempt_id} tidak ada")
-        other = s.get(User, reviewer_id)
-        if other is None or other.disabled or REVIEW_ROLE not in other.role_names:
-            raise StoreError("reviewer_id", "peninjau kedua harus pengguna QA yang aktif")
-        exists = s.scalar(select(Calibration.id).where(
-            Calibration.attempt_id == attempt_id, Calibration.reviewer_id == reviewer_id))
-        if exists is not None:
-            raise StoreError("reviewer_id", f"{other.display_name} sudah diminta menilai "
-                                            "percobaan ini")
-        cal = Calibration(attempt_id=attempt_id, requested_by=requester.id,
-                          reviewer_id=reviewer_id, requested_at=utcnow())
-        s.add(cal)
-        s.flush()
-        record_audit(s, actor_id=requester.id, action="attempt.calibration_request",
-                     target_type="attempt", target_id=attempt_id,
-                     new={"calibration": cal.id, "reviewer_id": reviewer_id})
-        return _calibrations(s, [Calibration.id == cal.id])[0]
-
-
-def _calibrations(s: Session, conditions: list[Any]) -> list[CalibrationRecord]:
-    submitted = (select(CalibrationScore.calibration_id, func.min(CalibrationScore.at).label("at"))
-                 .group_by(CalibrationScore.calibration_id).subquery())
-    asker, second = User.__table__.alias("asker"), User.__table__.alias("second")
-    stmt = (
-        select(Calibration.id, Calibration.attempt_id, Calibration.requested_by,
-               asker.c.display_name, Calibration.reviewer_id, second.c.display_name,
-               Calibration.requested_at, submitted.c.at)
-        .join(asker, asker.c.id == Calibration.requested_by)
-        .join(second, second.c.id == Calibration.reviewer_id)
-        .outerjoin(submitted, submitted.c.calibration_id == Calibration.id)
-        .where(*conditions)
-        .order_by(Calibration.id)
-    )
-    return [CalibrationRecord(*r) for r in s.execute(stmt)]
-
-
-def calibrations(
-    db: Database | Session,
-    *,
-    requester: Requester,
-    attempt_id: int | None = None,
-    reviewer_id: int | None = None,
-    pending: bool | None = None,
-) -> list[CalibrationRecord]:
-    """Calibration requests (oldest first), for one attempt and/or one second reviewer."""
-    _require_reader(requester)
-    conditions = []
-    if attempt_id is not None:
-        conditions.append(Calibration.attempt_id == attempt_id)
-    if reviewer_id is not None:
-        conditions.append(Calibration.reviewer_id == reviewer_id)
-    with reading(db) as s:
-        rows = _calibrations(s, conditions)
-    if pending is not None:
-        rows = [r for r in rows if r.done != pending]
-    return rows
-
-
-def _own_calibration(s: Session, requester: Requester, calibration_id: int) -> Calibration:
-    cal = s.get(Calibration, calibration_id)
-    if cal is None:
-        raise StoreError("calibration_id", f"permintaan kalibrasi {calibration_id} tidak ada")
-    if cal.reviewer_id != requester.id:
-        raise AccessDenied("permintaan kalibrasi ini untuk peninjau lain")
-    return cal
-
-
-def blind_review(
-    db: Database | Session, *, requester: Requester, calibration_id: int, library: Library
-) -> Review:
-    """The attempt for the second reviewer: automatic verdicts only, no overrides or marks."""
-    _require_reviewer(requester)
-    with reading(db) as s:
-        cal = _own_calibration(s, requester, calibration_id)
-        return _review(s, s.get(Attempt, cal.attempt_id), library, blind=True)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    ok: bool
-    points: float | None = None
-    comment: str | None = None
-
-
-def submit_calibration(
-    db: Database | Session,
-    *,
-    requester: Requester,
-    calibration_id: int,
-    verdicts: Mapping[str, Verdict | bool],
-    library: Library,
-) -> None:
-    """Keep the second reviewer's verdict on every criterion of the attempt (once)."""
-    _require_reviewer(requester)
-    with writing(db) as s:
-        require_actor(s, requester.id, QA)  # the roles now, not when the page drew
-        cal = _own_calibration(s, requester, calibration_id)
-        if s.scalar(select(func.count()).select_from(CalibrationScore)
-                    .where(CalibrationScore.calibration_id == cal.id)):
-            raise StoreError("calibration_id", "penilaian kalibrasi ini sudah dikirim")
-        row = s.get(Attempt, cal.attempt_id)
-        result, _ = _current_result(s, row)
-        criteria = {c.id: c for c in _criteria(result, [])}
-        missing = [c for c in criteria if c not in verdicts]
-        extra = [c for c in verdicts if c not in criteria]
-        if missing or extra:
-            what = (f"belum dinilai: {', '.join(missing)}" if missing
-                    else f"tidak dinilai pada percobaan ini: {', '.join(extra)}")
-            raise StoreError("verdicts", what)
-        at = utcnow()
-        for cid, v in verdicts.items():
-            v = v if isinstance(v, Verdict) else Verdict(bool(v))
-            crit = criteria[cid]
-            s.add(CalibrationScore(
-                calibration_id=cal.id, criterion_id=cid, ok=bool(v.ok),
-                points=_points(v.ok, v.points, crit.max), max_points=crit.max,
-                comment=_clean_comment(v.comment, required=False), at=at,
-            ))
-        s.flush()
-        record_audit(s, actor_id=requester.id, action="attempt.calibration_submit",
-                     target_type="attempt", target_id=cal.attempt_id,
-                     new={"calibration": cal.id,
-                          "verdicts": {k: (v.ok if isinstance(v, Verdict) else bool(v))
-                                       for k, v in verdicts.items()}})
-
-
-@dataclass(frozen=True)
-class CalibrationLine:
-    criterion_id: str
-    first_ok: bool
-    first_points: float
-    second_ok: bool
-    second_points: float
-    max_points: float
-    second_comment: str | None
-
-    @property
-    def agree(self) -> bool:
-        return self.first_ok == self.second_ok
-
-
-@dataclass(frozen=True)
-class CalibrationReport:
-    calibration: CalibrationRecord
-    lines: list[CalibrationLine] = field(default_factory=list)
-
-    @property
-    def agreed(self) -> int:
-        return sum(1 for x in self.lines if x.agree)
-
-    @property
-    def rate(self) -> float | None:
-        return round(100 * self.agreed / len(self.lines), 1) if self.lines else None
-
-
-def calibration_report(
-    db: Database | Session, *, requester: Requester, calibration_id: int
-) -> CalibrationReport:
-    """Where the first reviewer's adjusted verdicts and the blind second verdicts agree."""
-    _require_reader(requester)
-    with reading(db) as s:
-        found = _calibrations(s, [Calibration.id == calibration_id])
-        if not found:
-            raise StoreError("calibration_id", f"permintaan kalibrasi {calibration_id} tidak ada")
-        return CalibrationReport(found[0], _lines(s, found[0]))
-
-
-def _lines(s: Session, cal: CalibrationRecord) -> list[CalibrationLine]:
-    if not cal.done:
-        return []
-    row = s.get(Attempt, cal.attempt_id)
-    result, _ = _current_result(s, row)
-    first = {c.id: c for c in _criteria(result, _overrides(s, row.id))}
-    second = s.scalars(select(CalibrationScore).where(CalibrationScore.calibration_id == cal.id)
-                       .order_by(CalibrationScore.criterion_id))
-    return [
-        CalibrationLine(x.criterion_id, first[x.criterion_id].ok, first[x.criterion_id].points,
-                        x.ok, x.points, x.max_points, x.comment)
-        for x in second if x.criterion_id in first
-    ]
-
-
-@dataclass(frozen=True)
-class PairAgreement:
-    first_id: int
-    first_name: str
-    second_id: int
-    second_name: str
-    calibrations: int
-    criteria: int
-    agreed: int
-
-    @property
-    def rate(self) -> float:
-        return round(100 * self.agreed / self.criteria, 1) if self.criteria else 0.0
-
-
-def agreement_rates(db: Database | Session, *, requester: Requester) -> list[PairAgreement]:
-    """Per reviewer pair (who asked, who scored blind): criteria compared and agreed."""
-    _require_reader(requester)
-    with reading(db) as s:
-        pairs: dict[tuple[int, int], list] = {}
-        for cal in _calibrations(s, []):
-            if not cal.done:
-                continue
-            lines = _lines(s, cal)
-            key = (cal.requested_by, cal.reviewer_id)
-            entry = pairs.setdefault(key, [cal.requested_by_name, cal.reviewer_name, 0, 0, 0])
-            entry[2] += 1
-            entry[3] += len(lines)
-            entry[4] += sum(1 for x in lines if x.agree)
-    return [PairAgreement(a, v[0], b, v[1], v[2], v[3], v[4])
-            for (a, b), v in sorted(pairs.items())]
-
-
-# ---------------------------------------------------------------- rescoring
-@dataclass
-class RescoreReport:
-    checked: int = 0
-    rescored: int = 0  # a new score version was written
-    changed: int = 0  # ... and its score or verdict differs from the one before
-    skipped: list[tuple[int, str]] = field(default_factory=list)  # (attempt id, why)
-
-
-def rescore(
-    db: Database,
-    *,
-    requester: Requester,
-    scorer: Scorer | None = None,
-    where: QaFilter | None = None,
-    only_other_rubric: bool = True,
-    version_of: Callable[[str], str] | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
-    batch: int = 200,
-) -> RescoreReport:
-    """Score the filtered attempts again with the current rubrics.
-
-    By default the scorer and the version names are the database's current content
-    (store.content.content_snapshot: '<sop id>@r<n>'); a caller with a scorer of its own
-    names its version with `version_of(case_id)`. With `only_other_rubric`, attempts already
-    scored by that version are skipped. An attempt whose new result differs from its current
-    one gets a new score version; earlier scores stay in the history, and QA overrides keep
-    counting on top of the new automatic verdicts. Work is committed in batches of `batch` attempts;
-    `on_progress(done, total)` follows it.
-    """
-    _require_reviewer(requester)
-    if scorer is None:
-        from store.content import content_snapshot
-
-        snap = content_snapshot(db)
-        scorer = snap.scorer
-        if version_of is None:
-            def version_of(case_id: str) -> str:
-                found = snap.sops.find_case(case_id)
-                return snap.rubric_version(found[0].id) if found else case_id
-    elif version_of is None:
-        raise ValueError("rescore: a scorer of the caller's own needs version_of")
-    with db.session() as s:
-        stmt = _where(select(AttemptFact.attempt_id), AttemptFact, requester, where or QaFilter())
-        ids = list(s.scalars(stmt.order_by(AttemptFact.attempt_id)))
-    report = RescoreReport()
-    total = len(ids)
-    if on_progress:
-        on_progress(0, total)
-    for start in range(0, total, batch):
-        chunk = ids[start:start + batch]
-        with db.transaction() as s:
-            require_actor(s, requester.id, QA)
-            for attempt_id in chunk:
-                _rescore_one(s, attempt_id, requester, scorer, only_other_rubric, version_of,
-                             report)
-        if on_progress:
-            on_progress(min(start + batch, total), total)
-    with db.transaction() as s:
-        require_actor(s, requester.id, QA)
-        record_audit(s, actor_id=requester.id, action="attempts.rescore", target_type="attempts",
-                     target_id="filter",
-                     new={"checked": report.checked, "rescored": report.rescored,
-                          "changed": report.changed, "skipped": len(report.skipped),
-                          "filter": {k: (v.isoformat() if isinstance(v, datetime) else v)
-                                     for k, v in (where or QaFilter()).as_dict().items()}})
-    return report
-
-
-def _rescore_one(s: Session, attempt_id: int, requester: Requester, scorer: Scorer,
-                 only_other_rubric: bool, version_of: Callable[[str], str],
-                 report: RescoreReport) -> None:
-    row = _load_for_change(s, attempt_id)
-    report.checked += 1
-    found = scorer.library.find_case(row.case_id)
-    if found is None:
-        report.skipped.append((row.id, f"kasus '{row.case_id}' tidak ada di SOP"))
-        return
-    version = version_of(row.case_id)
-    current, versions = _current_result(s, row)
-    current_version = versions[-1].rubric_version if versions else row.rubric_version
-    if only_other_rubric and current_version == version:
-        return
-    try:
-        new = scorer.score_data(scoring_input(row.call, row.transcript, row.apkt, row.case_id))
-    except AttemptError as exc:
-        report.skipped.append((row.id, str(exc)))
-        return
-    result = new.to_dict()
-    if result == current:
-        return  # the same score: nothing new for the history
-    s.add(ScoreVersion(attempt_id=row.id, at=utcnow(), actor_id=requester.id,
-                       rubric_version=version, score=new.score, max_score=new.max_score,
-                       passed=new.passed, result=result))
-    s.flush()
-    report.rescored += 1
-    if (new.score, new.max_score, new.passed) != (current["score"], current["max_score"],
-                                                  current["passed"]):
-        report.changed += 1
-    _sync_criteria(s, row, result)
-    _refresh_facts(s, row, scorer.library)
-
-
-def _sync_criteria(s: Session, row: Attempt, result: Mapping[str, Any]) -> None:
-    """A new rubric may add or drop criteria: make the fact rows match the new result."""
-    have = set(s.scalars(select(CriterionFact.criterion_id)
-                         .where(CriterionFact.attempt_id == row.id)))
-    want = {c["id"]: c for c in result.get("criteria", [])}
-    for gone in have - set(want):
-        s.query(CriterionFact).filter_by(attempt_id=row.id, criterion_id=gone).delete()
-    fact = s.get(AttemptFact, row.id)
-    for cid in set(want) - have:
-        c = want[cid]
-        s.add(CriterionFact(
-            attempt_id=row.id, criterion_id=cid, trainee_id=row.trainee_id, case_id=row.case_id,
-            scenario_id=row.scenario_id, mode=row.mode, finished_at=row.finished_at,
-            week=fact.week, attempt_passed=fact.passed, reviewed=fact.reviewed_by is not None,
-            critical=bool(c.get("critical")), sop_ref=str(c.get("sop_ref") or ""),
-            max_points=float(c["max"]), auto_ok=bool(c["ok"]), auto_points=float(c["points"]),
-            ok=bool(c["ok"]), points=float(c["points"]), overridden=False,
-        ))
-    s.flush()
-
-
-def score_history(
-    db: Database | Session, *, requester: Requester, attempt_id: int
-) -> list[ScoreVersionRecord]:
-    """Every automatic score of an attempt, oldest first (0 = when it was saved)."""
-    _require_reader(requester)
-    with reading(db) as s:
-        row = s.get(Attempt, attempt_id)
-        if row is None:
-            return []
-        history = [ScoreVersionRecord(0, row.finished_at, row.rubric_version, row.score,
-                                      row.max_score, row.passed, row.result)]
-        versions = s.scalars(select(ScoreVersion).where(ScoreVersion.attempt_id == row.id)
-                             .order_by(ScoreVersion.id))
-        history += [ScoreVersionRecord(i, v.at, v.rubric_version, v.score, v.max_score,
-                                       v.passed, v.result)
-                    for i, v in enumerate(versions, start=1)]
-        return history

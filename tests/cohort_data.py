@@ -6,8 +6,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from scenarios.practice import add_reply, finish_call, start_call
+from scenarios.simulate import cso_script
 from store import create_user, save_attempt
-from store.demo import cso_script
 from tests.qa_data import content
 
 # two scenarios of two cases that a perfect CSO passes and a careless one fails

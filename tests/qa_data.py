@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import cache
 
+from scenarios.simulate import Content, SimTrainee, simulate
 from store import create_user, save_attempt
-from store.demo import Content, SimTrainee, simulate
 
 END = datetime(2025, 6, 27, 10, 0, tzinfo=UTC)  # a Friday; simulated weeks end here
 

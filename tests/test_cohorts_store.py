@@ -196,7 +196,8 @@ def test_a_second_sitting_after_a_failed_one_and_seeds_per_trainee(db):
 
 # ---------------------------------------------------------------- certification
 def test_certification_with_the_sop_version_and_a_newer_version(db):
-    from store.content import get_item, import_shipped, list_versions, save_sop
+    from store.content_io import import_shipped
+    from store.versions import get_item, list_versions, save_sop
 
     import_shipped(db)
     assert current_sop_versions(db)[SOP] == 1

@@ -11,29 +11,25 @@ from sqlalchemy.exc import DBAPIError
 
 from scenarios.authoring import load_rt, set_values, to_plain
 from scenarios.library import load_scenarios
+from services.content import scorer_of
 from sop.yamlfile import ContentError
 from store import create_user
-from store.content import (
+from store.content_io import export_texts, import_shipped, import_texts, unzip_texts, zip_texts
+from store.content_snapshot import content_snapshot, scenario_catalog
+from store.errors import StoreError
+from store.versions import (
     EditConflict,
     NoChange,
-    content_snapshot,
-    export_texts,
     get_item,
     get_version,
-    import_shipped,
-    import_texts,
     list_items,
     list_versions,
     restore_version,
     save_scenario,
     save_sop,
-    scenario_catalog,
     set_scenario_status,
-    unzip_texts,
     version_for_attempt,
-    zip_texts,
 )
-from store.errors import StoreError
 from tests.e2e import ROOT
 
 LIBRARY = ROOT / "scenarios" / "library"
@@ -276,7 +272,7 @@ def test_rubric_versions_score_with_the_current_rubric_and_name_it(content_db):
                         "        bill_amount: {weight: 60, critical: true}")]
     snap = content_snapshot(db)
     assert snap.rubric_version(sop_id) == f"{sop_id}@r2"
-    result = snap.scorer.score_data({
+    result = scorer_of(snap).score_data({
         "case": "tagihan.jumlah",
         "customer": {"idpel": "532100123456", "name": "Budi", "email": "b@x.co.id",
                      "bill_amount": 345000},

@@ -13,8 +13,10 @@ from scenarios.coverage import as_table, coverage, variants
 from scenarios.diff import changed_fields, unified
 from scenarios.library import load_scenarios
 from sop.library import load_library
-from store.content import import_shipped, scenario_catalog, set_scenario_status
+from store.content_io import import_shipped
+from store.content_snapshot import scenario_catalog
 from store.db import Database
+from store.versions import set_scenario_status
 from tests.e2e import ROOT
 
 LIBRARY = ROOT / "scenarios" / "library"

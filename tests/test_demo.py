@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 import cli
 from scenarios.generator import generate_call
 from scenarios.practice import call_date
+from scenarios.simulate import SimTrainee, cso_script, simulate
+from services.demo import seed_demo_attempts, seed_first_start
 from store import Database, StoreError, count_attempts, list_users
 from store.access import Requester
 from store.dashboard import dashboard
-from store.demo import SimTrainee, cso_script, seed_demo_attempts, seed_first_start, simulate
 from store.models import Attempt, AttemptFact, CriterionFact
 from store.reviews import scoring_input
 from tests.qa_data import END, content

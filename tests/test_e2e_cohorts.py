@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from scenarios.practice import start_call
-from store.demo import cso_script
+from scenarios.simulate import cso_script
 from tests.e2e import ARTIFACTS, open_app, screenshot, streamlit_server, wait_idle
 from tests.qa_data import content
 from tests.test_e2e_practice import CUSTOMER_LINES, choose, say, widget

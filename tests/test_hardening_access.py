@@ -13,20 +13,17 @@ import pytest
 from sqlalchemy import func, select
 
 from scenarios.authoring import set_values
+from services.rescoring import rescore
 from store import count_attempts, create_user, get_user, list_audit, set_disabled, set_roles
 from store.access import Requester
 from store.auth import create_account, reset_password, set_email
-from store.content import get_version, import_shipped, list_versions, save_scenario, save_sop
+from store.calibration import request_calibration
+from store.content_io import import_shipped
 from store.errors import NoLongerAllowed, StoreError
 from store.models import Attempt, AttemptReview, Calibration, CriterionOverride
-from store.reviews import (
-    mark_reviewed,
-    override_criterion,
-    request_calibration,
-    rescore,
-    review,
-)
+from store.reviews import mark_reviewed, override_criterion, review
 from store.users import set_password_hash
+from store.versions import get_version, list_versions, save_scenario, save_sop
 from tests.qa_data import add_attempts, content, people
 
 SC = "tagihan-jumlah-ibu-sopan"

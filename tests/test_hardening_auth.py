@@ -214,9 +214,9 @@ def test_sop_text_helper_leaves_no_link_or_icon():
 def test_a_reviewers_display_name_in_a_warning_is_text(fresh_app_db):
     """A QA display name with a URL, a shortcode and emphasis, shown in the "Penilaian QA"
     warning of the attempt, is neither a link nor an icon nor bold."""
+    from services.demo import seed_demo_attempts
     from store import create_user
     from store.dashboard import list_qa_attempts
-    from store.demo import seed_demo_attempts
     from store.reviews import override_criterion, review
     from tests.accounts import database, user_id
     from tests.qa_data import END, content

@@ -22,9 +22,9 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 
+from scenarios.simulate import SimTrainee, simulate
 from store import create_user, save_attempt
 from store.db import DatabaseBusy, write_retrying
-from store.demo import SimTrainee, simulate
 from store.errors import StoreError
 from store.models import Attempt, AttemptFact, CriterionFact
 from tests.qa_data import END, content

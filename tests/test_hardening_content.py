@@ -29,7 +29,7 @@ from scenarios.diff import changed_fields
 from scenarios.library import load_dialogue_data, load_scenario_text
 from sop.library import load_library, load_sop_text
 from sop.yamlfile import MAX_YAML_DEPTH, ContentError, parse_yaml, read_text
-from store.content import export_texts, import_shipped, unzip_texts, zip_texts
+from store.content_io import export_texts, import_shipped, unzip_texts, zip_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).parent / "cso-trainer"
@@ -135,7 +135,7 @@ def test_a_version_diff_with_an_alias_bomb_compares_without_expanding_it():
 
 
 def test_the_skenario_yaml_tab_refuses_a_pasted_alias_bomb_and_keeps_the_text(fresh_app_db):
-    from store.content import list_versions
+    from store.versions import list_versions
     from tests.accounts import database
     from tests.test_scenario_editor import open_in_editor, page, run, texts
 

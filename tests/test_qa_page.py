@@ -9,11 +9,11 @@ import io
 import openpyxl
 import pytest
 
+from services.demo import seed_demo_attempts
 from sop.groups import SERVICE_MARK
 from sop.models import SERVICE_CRITERIA
 from store import get_user_by_username
 from store.dashboard import QaFilter, count_qa_attempts, list_qa_attempts
-from store.demo import seed_demo_attempts
 from store.export import to_xlsx_bytes
 from store.reviews import review, trainee_notes
 from tests.accounts import app_as, database, user_id

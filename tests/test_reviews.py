@@ -8,25 +8,22 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from scoring.scorer import Scorer
+from services.rescoring import rescore
 from sop.library import Library, load_sop_text
 from store import AccessDenied, StoreError, get_attempt, list_audit
-from store.dashboard import QaFilter, count_qa_attempts, list_qa_attempts
-from store.models import AttemptFact, CriterionFact, CriterionOverride
-from store.reviews import (
+from store.calibration import (
     Verdict,
     agreement_rates,
     blind_review,
     calibration_report,
     calibrations,
-    mark_reviewed,
-    override_criterion,
     request_calibration,
-    rescore,
-    review,
-    score_history,
     submit_calibration,
-    trainee_notes,
 )
+from store.dashboard import QaFilter, count_qa_attempts, list_qa_attempts
+from store.models import AttemptFact, CriterionFact, CriterionOverride
+from store.rescoring import score_history
+from store.reviews import mark_reviewed, override_criterion, review, trainee_notes
 from tests.qa_data import add_attempts, content, people
 
 LIB = content().library
@@ -331,7 +328,9 @@ def test_rescoring_with_a_changed_rubric_keeps_the_old_scores_in_history(setup):
     qa = p["qa1"].requester
     # the trainer moves 10 points from the self-service mention to the bill amount, saved as
     # the SOP's next version in the database: rescoring uses it and records '<sop id>@r<n>'
-    from store.content import content_snapshot, import_shipped, save_sop
+    from store.content_io import import_shipped
+    from store.content_snapshot import content_snapshot
+    from store.versions import save_sop
 
     import_shipped(db)
     sop_id = next(iter(LIB.sops))

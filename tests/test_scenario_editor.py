@@ -9,13 +9,10 @@ import re
 import pytest
 
 from scenarios.authoring import set_values
+from services.content import scorer_of
 from store import create_user
-from store.content import (
-    content_snapshot,
-    get_version,
-    list_versions,
-    scenario_catalog,
-)
+from store.content_snapshot import content_snapshot, scenario_catalog
+from store.versions import get_version, list_versions
 from tests.accounts import app_as, database
 
 SC = "tagihan-jumlah-ibu-sopan"
@@ -296,7 +293,7 @@ def test_service_standard_weights_are_edited_apart_and_saved_as_a_new_version(fr
     assert std["service_conduct"].critical and std["service_verification"].weight == 5
     assert sop.rubric_for(case)["service_greeting"].weight == 15
     # the app's scorer uses the new version from then on
-    result = snap.scorer.score_data({
+    result = scorer_of(snap).score_data({
         "case": "tagihan.jumlah",
         "customer": {"idpel": "532100123456", "name": "Budi", "bill_amount": 345000},
         "replies": ["Halo"],
@@ -329,5 +326,5 @@ def test_a_trainer_adds_a_phrasing_in_the_browser_and_the_app_reads_with_it(fres
     assert any("Rubrik disimpan sebagai versi 2" in x for x in texts(at.success))
     # the app's reader (scorer and simulated customer) uses the saved phrasing
     snap = content_snapshot(database())
-    acts = snap.scorer.read("tagihan.jumlah", ["Datanya saya telusuri dulu ya Kak"])[0]
+    acts = scorer_of(snap).read("tagihan.jumlah", ["Datanya saya telusuri dulu ya Kak"])[0]
     assert "hold" in {a.act for a in acts}

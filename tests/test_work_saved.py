@@ -326,7 +326,7 @@ def test_a_rubric_draft_survives_a_reload(fresh_app_db):
 
 # ---------------------------------------------------------------- QA: the open attempt (AppTest)
 def test_a_link_to_an_attempt_opens_it_for_qa_and_is_refused_to_a_trainee(fresh_app_db):
-    from store.demo import seed_demo_attempts
+    from services.demo import seed_demo_attempts
     from tests.qa_data import END
     from views.auth import REFUSAL
 

@@ -10,15 +10,11 @@ import re
 import pytest
 
 from scenarios.authoring import set_values
-from store.content import (
-    content_snapshot,
-    get_version,
-    import_shipped,
-    list_versions,
-    save_scenario,
-    save_sop,
-)
-from store.reviews import rescore, review, scoring_input
+from services.rescoring import rescore
+from store.content_io import import_shipped
+from store.content_snapshot import content_snapshot
+from store.reviews import review, scoring_input
+from store.versions import get_version, list_versions, save_scenario, save_sop
 from tests.accounts import app_as, database, user_id
 
 SC = "tagihan-jumlah-ibu-sopan"
@@ -137,7 +133,7 @@ def test_the_commands_generate_from_the_database_and_from_the_files_only_when_as
 
 # ---------------------------------------------------------------- 2. one rubric-version scheme
 def test_demo_attempts_exports_and_rescoring_use_the_database_rubric_version(db):
-    from store.demo import seed_demo_attempts
+    from services.demo import seed_demo_attempts
     from store.export import export_tables
     from tests.qa_data import END, people
 

@@ -174,7 +174,7 @@ def test_role_pickers_have_no_english_select_all_row_and_speak_indonesian(fresh_
 def test_content_times_are_written_as_everywhere_else():
     import datetime as dt
 
-    from store.content import format_time
+    from store.versions import format_time
 
     at = dt.datetime(2025, 10, 5, 7, 3, tzinfo=dt.UTC)
     assert format_time(at) == "5 Okt 2025 14.03 WIB"

@@ -61,13 +61,14 @@ from scenarios.saved import (
     result_from_data,
 )
 from scoring.attempt import MAX_REPLY_CHARS, ScoreResult
+from services.content import scorer_of
 from sop.groups import GROUP_SERVICE, SERVICE_MARK, SERVICE_TITLE
 from sop.models import Sop
 from store import get_attempt, save_attempt
-from store.content import version_for_attempt
 from store.db import DatabaseBusy, is_busy, write_retrying
 from store.drafts import DraftConflict
 from store.errors import StoreError
+from store.versions import version_for_attempt
 from views import scroll
 from views.auth import SESSION_USER, current_user, plain, require_roles
 from views.drafts import GONE, PageDraft, jam
@@ -468,7 +469,7 @@ def _on_submit() -> None:
     if user is None or not PRACTICE_ROLES & set(user.roles):
         _notice("error", "Sesi Anda berakhir atau akses Anda dicabut; percobaan tidak disimpan.")
         return
-    done = finish_call(pc, check.apkt, scorer=snap.scorer, trainee_id=user.id,
+    done = finish_call(pc, check.apkt, scorer=scorer_of(snap), trainee_id=user.id,
                        rubric_version=snap.rubric_version(pc.sop.id))
     attempt = {**done.attempt, "call_key": call_key(pc, user.id)}  # stored once per call
     before = _snapshot()

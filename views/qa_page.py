@@ -1,9 +1,10 @@
 """The QA page: filter attempts, open one and review it (overrides with comments, reviewed-by,
 calibration), dashboards, rescoring and exports.
 
-The page only draws; the figures and every change come from store.dashboard, store.reviews and
-store.export, which the command line uses too. Sections are drawn one at a time (only the one
-chosen runs its queries); the dashboards are cached for a short time.
+The page only draws; the figures and every change come from store.dashboard, store.reviews,
+store.calibration, services.rescoring and store.export, which the command line uses too.
+Sections are drawn one at a time (only the one chosen runs its queries); the dashboards are
+cached for a short time.
 
 The attempt open for review is in the address (`/qa?attempt=12`: a link a colleague can open,
 after signing in if needed, still only with the QA role) and kept in the database (store.drafts,

@@ -23,15 +23,8 @@ from sop.groups import (
     service_title,
 )
 from store import StoreError, list_users
-from store.reviews import (
-    Review,
-    calibration_report,
-    calibrations,
-    mark_reviewed,
-    override_criterion,
-    request_calibration,
-    review,
-)
+from store.calibration import calibration_report, calibrations, request_calibration
+from store.reviews import Review, mark_reviewed, override_criterion, review
 from store.users import UserRecord
 from views.auth import plain
 from views.qa_common import (

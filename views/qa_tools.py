@@ -8,18 +8,18 @@ import pandas as pd
 import streamlit as st
 
 from core import fmt
+from services.rescoring import rescore
 from sop.groups import SERVICE_MARK, SERVICE_TITLE
 from store import StoreError
-from store.dashboard import QaFilter, count_qa_attempts
-from store.export import TABLES, export_tables, to_csv_bytes, to_xlsx_bytes
-from store.reviews import (
+from store.calibration import (
     Verdict,
     agreement_rates,
     blind_review,
     calibrations,
-    rescore,
     submit_calibration,
 )
+from store.dashboard import QaFilter, count_qa_attempts
+from store.export import TABLES, export_tables, to_csv_bytes, to_xlsx_bytes
 from store.users import UserRecord
 from views.auth import plain
 from views.qa_common import K_CALIBRATION, K_NOTICE, criterion_label, library, waktu

@@ -6,7 +6,7 @@ assumption.
 
 The draft is the SOP's YAML text; widgets change it with `set_values` (only the edited value
 changes, the verbatim SOP text and comments stay). It is validated as `cso-trainer validate`
-validates SOP files, and saved as a new SOP version by store.content.save_sop, which also
+validates SOP files, and saved as a new SOP version by store.versions.save_sop, which also
 refuses a change that would make an active scenario invalid. The scorer of the app uses the
 current version; an attempt records it as attempts.rubric_version ('<sop id>@r<n>').
 """
@@ -22,15 +22,9 @@ from scoring.acts import ACT_LABELS, POLARITY_LABELS, ActReader
 from sop.groups import SERVICE_MARK, SERVICE_TITLE, note_body
 from sop.models import SERVICE_CRITERIA, Sop
 from sop.yamlfile import ContentError, Problem
-from store.content import (
-    EditConflict,
-    format_time,
-    get_version,
-    save_sop,
-    validate_sop,
-)
 from store.errors import StoreError
 from store.users import UserRecord
+from store.versions import EditConflict, format_time, get_version, save_sop, validate_sop
 from views.auth import SESSION_USER, plain
 from views.drafts import PageDraft, jam
 from views.scenario_editor import flash, render_history, snapshot

@@ -5,7 +5,7 @@ The draft is YAML text kept in st.session_state (K_TEXT). Form widgets change it
 `scenarios.authoring.set_values` in their callbacks (only the edited field changes, comments and
 layout stay); the YAML view replaces it. Every run checks the draft with the same loader as
 `cso-trainer validate` and shows each problem under its field. Saving goes through
-store.content, which refuses a save based on an older version (EditConflict): the draft then
+store.versions, which refuses a save based on an older version (EditConflict): the draft then
 stays on screen with the message, a diff against the newer version and the choice to reload.
 
 The draft is also kept in the database (store.drafts, kind "skenario") after every change, so a
@@ -44,13 +44,15 @@ from scenarios.diff import changed_fields, unified
 from scenarios.labels import FIELD_LABELS, field_label
 from scenarios.library import labelled, load_dialogue_data
 from scenarios.models import DIFFICULTIES
+from services.content import dialogue_rules_of
 from sop.yamlfile import ContentError
-from store.content import (
+from store.content_snapshot import ContentSnapshot, content_snapshot
+from store.errors import StoreError
+from store.users import UserRecord
+from store.versions import (
     SOURCE_LABELS,
-    ContentSnapshot,
     EditConflict,
     NoChange,
-    content_snapshot,
     format_time,
     get_version,
     list_items,
@@ -59,8 +61,6 @@ from store.content import (
     save_scenario,
     save_sop,
 )
-from store.errors import StoreError
-from store.users import UserRecord
 from views.auth import SESSION_USER, plain
 from views.drafts import PageDraft, jam
 from views.state import database
@@ -594,7 +594,7 @@ def _preview(draft: Draft, snap: ContentSnapshot) -> None:
         for reply in replies:
             if pc.ended:
                 break
-            pc = add_reply(pc, reply, rules=snap.dialogue_rules)
+            pc = add_reply(pc, reply, rules=dialogue_rules_of(snap))
     except PracticeError as exc:
         st.error(plain(str(exc)))
         return

@@ -1,7 +1,7 @@
 """The Skenario page for trainers: the scenario list, the editor (views.scenario_editor), the
 history of a scenario, SOP coverage, and rubrics and training assumptions (views.rubric_page).
 
-Everything is read from and saved to the database through store.content (scenarios and SOPs
+Everything is read from and saved to the database through store.versions (scenarios and SOPs
 as immutable versions); the page only draws. Keys in st.session_state start with "sk.".
 The part shown is in the address (`/skenario?bagian=editor`), so a reload or a link opens it;
 the editor's draft is kept in the database (views.scenario_editor).
@@ -14,18 +14,10 @@ import streamlit as st
 
 from scenarios.coverage import coverage
 from sop.yamlfile import ContentError
-from store.content import (
-    EditConflict,
-    export_texts,
-    format_time,
-    import_texts,
-    list_items,
-    set_scenario_status,
-    unzip_texts,
-    zip_texts,
-)
+from store.content_io import export_texts, import_texts, unzip_texts, zip_texts
 from store.errors import StoreError
 from store.users import UserRecord
+from store.versions import EditConflict, format_time, list_items, set_scenario_status
 from views.auth import plain, require_roles
 from views.scenario_editor import (
     K_OPEN,

@@ -11,9 +11,11 @@ from core.config import database_url, sop_dirs
 from scenarios.dialogue import DialogueRules
 from scenarios.library import ScenarioLibrary
 from scoring.scorer import Scorer
+from services.content import dialogue_rules_of, scorer_of
 from sop.library import Library, load_library
 from sop.yamlfile import Problem
-from store.content import ContentSnapshot, content_snapshot, import_shipped
+from store.content_io import import_shipped
+from store.content_snapshot import ContentSnapshot, content_snapshot
 from store.db import Database
 
 
@@ -37,7 +39,7 @@ def _sop_file_problems(paths: tuple[str, ...]) -> list[Problem]:
 def scorer() -> Scorer:
     """The scorer of the current rubric version in the database (rebuilt when a trainer saves
     a new one); record `rubric_version(sop.id)` with every score it gives."""
-    return content().scorer
+    return scorer_of(content())
 
 
 def database() -> Database:
@@ -56,7 +58,7 @@ def _database(url: str) -> Database:
 
 def content() -> ContentSnapshot:
     """The current scenarios and SOP versions of the database, parsed once per change (one
-    small query per call; store.content caches the parsed content per database)."""
+    small query per call; store.content_snapshot caches the parsed content per database)."""
     return content_snapshot(database())
 
 
@@ -68,7 +70,7 @@ def scenarios() -> ScenarioLibrary:
 
 def dialogue_rules() -> DialogueRules:
     """The simulated customer's rules for the current SOP versions."""
-    return content().dialogue_rules
+    return dialogue_rules_of(content())
 
 
 def rubric_version(sop_id: str) -> str:
