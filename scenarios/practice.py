@@ -543,6 +543,43 @@ def exam_set(
     return ExamSet(f"ujian-{seed:016x}", tuple(items))
 
 
+@dataclass
+class ExamProgress:
+    """An exam being sat: its set of calls, the index of the call now played, the records of
+    the calls finished so far (whatever the page keeps of each) and whether it is over (all
+    calls done, or stopped)."""
+
+    exam: ExamSet
+    index: int = 0
+    done: list[Any] = field(default_factory=list)
+    finished: bool = False
+
+    def __len__(self) -> int:
+        return len(self.exam)
+
+    @property
+    def current(self) -> ExamItem:
+        """The call to play now."""
+        return self.exam.items[self.index]
+
+    def record(self, done: Any) -> bool:
+        """Keep a finished call's record and move to the next call; False when that was the
+        last one (the exam is then finished)."""
+        self.done.append(done)
+        self.index += 1
+        if self.index >= len(self.exam):
+            self.finished = True
+            return False
+        return True
+
+    def stop(self) -> None:
+        self.finished = True
+
+    def copy(self) -> ExamProgress:
+        """A copy that later `record`s on this one do not change."""
+        return replace(self, done=list(self.done))
+
+
 @dataclass(frozen=True)
 class ExamSummary:
     calls: int
@@ -608,6 +645,7 @@ __all__ = [
     "CaseRow",
     "CriterionFeedback",
     "ExamItem",
+    "ExamProgress",
     "ExamSet",
     "ExamSummary",
     "FeedbackSection",

@@ -36,6 +36,7 @@ from store.reviews import (
     _review,
 )
 from store.types import utcnow
+from store.users import UserRecord, list_users
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,24 @@ def request_calibration(
                      target_type="attempt", target_id=attempt_id,
                      new={"calibration": cal.id, "reviewer_id": reviewer_id})
         return _calibrations(s, [Calibration.id == cal.id])[0]
+
+
+def may_request_calibration(requester: Requester) -> bool:
+    """Whether the requester may ask for a blind calibration (QA only; trainers and admins
+    read the reports)."""
+    return REVIEW_ROLE in requester.roles
+
+
+def calibration_reviewers(
+    db: Database | Session, *, requester: Requester, attempt_id: int
+) -> list[UserRecord]:
+    """Who may be asked to score the attempt blind: active QA users other than the requester,
+    not asked for this attempt yet (by username)."""
+    with reading(db) as s:
+        asked = set(s.scalars(select(Calibration.reviewer_id)
+                              .where(Calibration.attempt_id == attempt_id)))
+        return [u for u in list_users(s, role=REVIEW_ROLE, include_disabled=False)
+                if u.id != requester.id and u.id not in asked]
 
 
 def _calibrations(s: Session, conditions: list[Any]) -> list[CalibrationRecord]:

@@ -14,6 +14,7 @@ from scenarios.library import default_sop_library, load_scenarios
 from scenarios.practice import (
     ApktInput,
     CaseRow,
+    ExamProgress,
     PracticeError,
     add_reply,
     case_choices,
@@ -332,6 +333,27 @@ def test_an_exam_set_has_n_calls_of_different_cases_and_is_reproducible():
     assert five.exam_id == "ujian-0000000000000008"
     ten = exam_set(SCENARIOS, 10, seed=8)
     assert {SCENARIOS.get(i.scenario_id).case for i in ten.items} == {c.id for c in SOP.cases}
+
+
+def test_exam_progress_walks_the_set_and_finishes_after_the_last_call():
+    exam = ExamProgress(exam_set(SCENARIOS, 3, seed=8))
+    assert (len(exam), exam.index, exam.done, exam.finished) == (3, 0, [], False)
+    assert exam.current == exam.exam.items[0]
+    assert exam.record("erste") is True
+    assert exam.current == exam.exam.items[1] and not exam.finished
+    assert exam.record("zweite") is True
+    assert exam.record("dritte") is False  # the last call: finished
+    assert exam.finished and exam.index == 3 and exam.done == ["erste", "zweite", "dritte"]
+
+
+def test_exam_progress_stops_early_and_its_copy_keeps_what_was_done():
+    exam = ExamProgress(exam_set(SCENARIOS, 3, seed=8))
+    exam.record("erste")
+    before = exam.copy()
+    exam.record("zweite")
+    exam.stop()
+    assert exam.finished and exam.done == ["erste", "zweite"]
+    assert not before.finished and before.index == 1 and before.done == ["erste"]
 
 
 def test_an_exam_of_one_case_uses_its_scenarios_in_turn():

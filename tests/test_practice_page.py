@@ -331,7 +331,7 @@ def test_an_exam_hides_scores_and_hints_until_the_end_then_sums_up_per_call():
     assert list(table["No"]) == [1, 2, 3]
     assert list(table["Hasil"]) == ["LULUS", "TIDAK LULUS", "TIDAK LULUS"]
     assert {m.label: m.value for m in at.metric}["Panggilan lulus"] == "1 / 3"
-    done = at.session_state[page.K_EXAM]["done"]
+    done = at.session_state[page.K_EXAM].done
     hints = [h for d in done for cid, h in d["pc"].scenario.hints.items()
              if not d["result"].criterion(cid).ok]
     assert hints  # every setuju_web scenario has a hint on the website criteria ...

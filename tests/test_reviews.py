@@ -16,7 +16,9 @@ from store.calibration import (
     agreement_rates,
     blind_review,
     calibration_report,
+    calibration_reviewers,
     calibrations,
+    may_request_calibration,
     request_calibration,
     submit_calibration,
 )
@@ -301,6 +303,19 @@ def test_calibration_needs_another_active_qa_reviewer(setup):
         request_calibration(db, requester=p["pelatih"].requester, attempt_id=ids[0],
                             reviewer_id=p["qa2"].id)
 
+
+
+def test_the_reviewers_one_may_ask_are_other_active_qa_users_not_asked_yet(setup):
+    db, p, ids = setup
+    qa1 = p["qa1"].requester
+    assert may_request_calibration(qa1)
+    assert not may_request_calibration(p["pelatih"].requester)
+    assert [u.id for u in calibration_reviewers(db, requester=qa1, attempt_id=ids[0])] == [
+        p["qa2"].id]
+    request_calibration(db, requester=qa1, attempt_id=ids[0], reviewer_id=p["qa2"].id)
+    assert calibration_reviewers(db, requester=qa1, attempt_id=ids[0]) == []
+    assert [u.id for u in calibration_reviewers(db, requester=qa1, attempt_id=ids[1])] == [
+        p["qa2"].id]
 
 # ---------------------------------------------------------------- rescoring
 def changed_text(old: str, new: str) -> str:

@@ -107,6 +107,12 @@ PAGES: list[PageSpec] = [
 ]
 
 
+def roles_of(url_path: str) -> frozenset[str]:
+    """The roles that may open the page at `url_path` (the registry is the one place that says
+    so; pages ask it for their own guard)."""
+    return next(p.roles for p in PAGES if p.url_path == url_path)
+
+
 def specs_for(roles: Iterable[str], pages: Iterable[PageSpec] | None = None) -> list[PageSpec]:
     """The page specs that a visitor with `roles` may open, in registry order."""
     have = set(roles)

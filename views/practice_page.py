@@ -35,6 +35,7 @@ from scenarios.practice import (
     EXAM_SIZES,
     MODE_LABELS,
     CriterionFeedback,
+    ExamProgress,
     ExamSet,
     PracticeCall,
     PracticeError,
@@ -73,6 +74,7 @@ from views import scroll
 from views.auth import SESSION_USER, current_user, plain, require_roles
 from views.drafts import GONE, PageDraft, jam
 from views.literal import unlink
+from views.pages import roles_of
 from views.sop_page import md, open_step
 from views.state import (
     content,
@@ -82,13 +84,13 @@ from views.state import (
     scenarios,
 )
 
-PRACTICE_ROLES = frozenset({"trainee", "trainer", "qa", "admin"})
 URL_PATH = "latihan"
+PRACTICE_ROLES = roles_of(URL_PATH)  # who may practise: the page registry says
 
 # ---- session state (all keys start with "latihan.")
 K_CALL = "latihan.call"  # PracticeCall in progress
 K_DONE = "latihan.done"  # the last scored practice call: dict(pc, result, attempt_id, apkt)
-K_EXAM = "latihan.exam"  # dict(set, index, done: list[dict], finished: bool)
+K_EXAM = "latihan.exam"  # scenarios.practice.ExamProgress (done: the calls' records)
 K_OPTIONS = "latihan.options"  # how the current call was chosen (for "Panggilan baru")
 K_ERRORS = "latihan.form_errors"  # field -> message
 K_NOTICE = "latihan.notice"  # (kind, message) shown once at the top
@@ -184,13 +186,13 @@ def _start_practice(case_id: str | None, difficulty: str | None) -> None:
     _begin(pc)
 
 
-def _start_exam_call(exam: dict[str, Any]) -> None:
-    item = exam["set"].items[exam["index"]]
+def _start_exam_call(exam: ExamProgress) -> None:
+    item = exam.current
     scenario = scenarios().get(item.scenario_id)
     if scenario is None:
         raise PracticeError(f"skenario '{item.scenario_id}' tidak ada lagi")
     _begin(start_call(scenario, item.seed, sop=_sop_of(scenario.case), mode="ujian",
-                      exam_id=exam["set"].exam_id))  # fmt: skip
+                      exam_id=exam.exam.exam_id))  # fmt: skip
 
 
 # ---------------------------------------------------------------- kept in the database
@@ -198,11 +200,11 @@ _STATE_KEYS = (K_CALL, K_DONE, K_EXAM, K_OPTIONS, K_CALL_NO, K_FORM_SAVED, K_NOT
 
 
 def _snapshot() -> dict[str, Any]:
-    """The page's state before an action (exam dicts copied: actions change them in place)."""
+    """The page's state before an action (the exam copied: actions change it in place)."""
     ss = st.session_state
     out = {k: ss[k] for k in _STATE_KEYS if k in ss}
-    if isinstance(out.get(K_EXAM), dict):
-        out[K_EXAM] = {**out[K_EXAM], "done": list(out[K_EXAM]["done"])}
+    if isinstance(out.get(K_EXAM), ExamProgress):
+        out[K_EXAM] = out[K_EXAM].copy()
     out["form"] = {f: ss.get(_key(f)) for f in FORM_FIELDS}
     return out
 
@@ -236,8 +238,8 @@ def _draft_data() -> dict[str, Any] | None:
         "form": form,
         "done": done["attempt_id"] if done else None,
         "exam": None if exam is None else {
-            "set": exam_to_data(exam["set"]), "index": exam["index"],
-            "done": [d["attempt_id"] for d in exam["done"]], "finished": exam["finished"],
+            "set": exam_to_data(exam.exam), "index": exam.index,
+            "done": [d["attempt_id"] for d in exam.done], "finished": exam.finished,
         },
     }  # fmt: skip
 
@@ -309,8 +311,8 @@ def _restore(data: dict[str, Any], when: str) -> None:
     problems: list[str] = []
     if exam:
         done = [r for r in (_record_of(a, problems) for a in exam.get("done") or []) if r]
-        ss[K_EXAM] = {"set": exam_from_data(exam["set"]), "index": int(exam["index"]),
-                      "done": done, "finished": bool(exam.get("finished"))}  # fmt: skip
+        ss[K_EXAM] = ExamProgress(exam_from_data(exam["set"]), int(exam["index"]), done,
+                                  bool(exam.get("finished")))
     if data.get("done"):
         record = _record_of(data["done"], problems)
         if record is not None:
@@ -330,9 +332,8 @@ def _restore(data: dict[str, Any], when: str) -> None:
             ss[K_FORM_SAVED] = form
             exam_now = ss.get(K_EXAM)
             if pc.mode == "ujian" and exam_now is not None:
-                n = len(exam_now["set"])
-                _notice("info", f"Ujian dilanjutkan: panggilan {exam_now['index'] + 1} dari "
-                                f"{n} ({when}).")  # fmt: skip
+                _notice("info", f"Ujian dilanjutkan: panggilan {exam_now.index + 1} dari "
+                                f"{len(exam_now)} ({when}).")  # fmt: skip
             else:
                 _notice("info", f"Panggilan dilanjutkan ({when}).")
     if problems:
@@ -426,7 +427,7 @@ def _on_start() -> None:
     try:
         chosen: ExamSet = exam_set(scenarios(), int(ss.get(K_SIZE) or EXAM_SIZES[0]),
                                    seed=new_seed(), case_id=case_id, difficulty=difficulty)
-        exam = {"set": chosen, "index": 0, "done": [], "finished": False}
+        exam = ExamProgress(chosen)
         _start_exam_call(exam)
     except PracticeError as exc:
         _notice("error", str(exc))
@@ -506,15 +507,10 @@ def _after_finish(pc: PracticeCall, record: dict[str, Any]) -> None:
     _clear_form()
     exam = ss.get(K_EXAM)
     if pc.mode == "ujian" and exam is not None:
-        exam["done"].append(record)
-        exam["index"] += 1
-        if exam["index"] < len(exam["set"]):
+        if exam.record(record):
             _start_exam_call(exam)
-            n = len(exam["set"])
-            _notice("success", f"Panggilan {exam['index']} dari {n} tersimpan. "
-                               f"Lanjut ke panggilan {exam['index'] + 1}.")  # fmt: skip
-        else:
-            exam["finished"] = True
+            _notice("success", f"Panggilan {exam.index} dari {len(exam)} tersimpan. "
+                               f"Lanjut ke panggilan {exam.index + 1}.")  # fmt: skip
         return
     ss[K_DONE] = record
 
@@ -547,7 +543,7 @@ def _on_stop_exam() -> None:
     st.session_state.pop(K_CALL, None)
     _clear_form()
     if exam is not None:
-        exam["finished"] = True
+        exam.stop()
 
 
 def _take_request() -> None:
@@ -561,8 +557,7 @@ def _take_request() -> None:
         st.session_state.pop(K_EXAM, None)
         st.session_state.pop(K_NOTICE, None)  # a call picked up just now is replaced
         if request.get("exam"):  # an assigned exam's sitting ("Tugas saya", store.cohorts)
-            exam = {"set": exam_from_data(request["exam"]), "index": 0, "done": [],
-                    "finished": False}
+            exam = ExamProgress(exam_from_data(request["exam"]))
             try:
                 _start_exam_call(exam)
             except PracticeError as exc:
@@ -599,7 +594,7 @@ def render() -> None:
     _top_on_a_new_screen(pc, exam, done)
     if pc is not None:
         _call_screen(pc, exam, notice)
-    elif exam is not None and exam["finished"]:
+    elif exam is not None and exam.finished:
         _show_notice(notice)
         _exam_result(exam)
     elif done is not None:
@@ -611,12 +606,13 @@ def render() -> None:
         _start_screen()
 
 
-def _top_on_a_new_screen(pc: PracticeCall | None, exam: dict | None, done: Any) -> None:
+def _top_on_a_new_screen(pc: PracticeCall | None, exam: ExamProgress | None,
+                         done: Any) -> None:
     """A new screen (a call, the next call of an exam, a result) opens at its top, not at the
     scroll position of the long call screen before it."""
     if pc is not None:
         screen = f"panggilan-{st.session_state.get(K_CALL_NO)}"
-    elif exam is not None and exam["finished"]:
+    elif exam is not None and exam.finished:
         screen = "hasil-ujian"
     else:
         screen = "hasil" if done is not None else "mulai"
@@ -669,12 +665,11 @@ def _start_screen() -> None:
 
 
 # ---- the call
-def _call_screen(pc: PracticeCall, exam: dict | None,
+def _call_screen(pc: PracticeCall, exam: ExamProgress | None,
                  notice: tuple[str, str] | None) -> None:
     options = st.session_state.get(K_OPTIONS) or {}
     if pc.mode == "ujian" and exam is not None:
-        n = len(exam["set"])
-        st.title(f"Ujian · panggilan {exam['index'] + 1} dari {n}")
+        st.title(f"Ujian · panggilan {exam.index + 1} dari {len(exam)}")
         st.caption("Nilai ditampilkan setelah semua panggilan selesai. Tidak ada petunjuk "
                    "selama ujian.")  # fmt: skip
     else:
@@ -910,9 +905,9 @@ def attempt_result(attempt_id: int, key: str) -> None:
     _transcript(pc, done["apkt"])
 
 
-def _exam_result(exam: dict[str, Any]) -> None:
-    done = exam["done"]
-    n = len(exam["set"])
+def _exam_result(exam: ExamProgress) -> None:
+    done = exam.done
+    n = len(exam)
     st.title("Hasil ujian")
     summary = exam_summary([d["result"] for d in done])
     if summary.calls < n:

@@ -16,7 +16,8 @@ from core.fmt import persen, waktu  # "71,9 %", "12 Mei 2025 10.03 WIB"
 from scenarios.practice import MODE_LABELS, all_cases, case_choices, case_progress, weakest_case
 from store import AttemptFilter, list_attempts, progress
 from views.auth import plain, require_roles
-from views.practice_page import K_REQUEST, PRACTICE_ROLES, URL_PATH
+from views.pages import roles_of
+from views.practice_page import K_REQUEST, URL_PATH
 from views.state import database, library, scenarios
 
 MAX_ROWS = 500
@@ -52,7 +53,7 @@ def _reopen(attempts: list, titles: dict[str, str]) -> None:
 
 
 def render() -> None:
-    user = require_roles(PRACTICE_ROLES)
+    user = require_roles(roles_of("progres"))
     st.title("Progres saya")
     db = database()
     requester = user.requester

@@ -22,8 +22,14 @@ from sop.groups import (
     service_note,
     service_title,
 )
-from store import StoreError, list_users
-from store.calibration import calibration_report, calibrations, request_calibration
+from store import StoreError
+from store.calibration import (
+    calibration_report,
+    calibration_reviewers,
+    calibrations,
+    may_request_calibration,
+    request_calibration,
+)
 from store.reviews import Review, mark_reviewed, override_criterion, review
 from store.users import UserRecord
 from views.auth import plain
@@ -339,10 +345,9 @@ def calibration_panel(user: UserRecord, r: Review) -> None:
                 ]), hide_index=True, width="stretch")
                 st.caption(f"Kesepakatan: {report.agreed}/{len(report.lines)} kriteria "
                            f"({report.rate:g}%)")
-        if "qa" not in user.roles:
+        if not may_request_calibration(user.requester):
             return
-        others = [u for u in list_users(db, role="qa", include_disabled=False)
-                  if u.id != user.id and u.id not in {c.reviewer_id for c in cals}]
+        others = calibration_reviewers(db, requester=user.requester, attempt_id=r.attempt.id)
         if not others:
             st.caption("Tidak ada pengguna QA lain yang dapat diminta menilai buta.")
             return
