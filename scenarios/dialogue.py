@@ -402,9 +402,39 @@ def respond(
         elif offered_mobile and not offered_web and "mobile_offered" not in state.flags:
             amount.append("mobile_info")
 
-    main: list[str] = []
     advice = (heard.any("email_used_advice") and stance == "setuju" and email_used
               and not has_account and "advice_heard" not in flags)
+    main = _main_reaction(
+        heard, acts, stance, state, flags, advice=advice, answers=answers, amount=amount,
+        steps_reply=steps_reply, web_before=web_before, offered_web=offered_web,
+        offered_mobile=offered_mobile, disputed=disputed, path=path, steps_heard=steps_heard,
+        has_account=has_account, email_used=email_used, registration_now=registration_now,
+        registered=registered, login_raw=login_raw,
+    )
+
+    if advice:
+        flags.add("advice_heard")
+    if main:
+        # Questions answered before are not answered again next to something new.
+        answers = [a for a in answers if ANSWER_FLAGS.get(a) not in state.flags]
+    for a in answers:
+        if a in ANSWER_FLAGS:
+            flags.add(ANSWER_FLAGS[a])
+    return done([*answers, *main])
+
+
+def _main_reaction(
+    heard: _Heard, acts: tuple[Act, ...], stance: str, state: State, flags: set[str], *,
+    advice: bool, answers: list[str], amount: list[str], steps_reply: bool, web_before: bool,
+    offered_web: bool, offered_mobile: bool, disputed: bool, path: tuple[str, ...],
+    steps_heard: tuple[str, ...], has_account: bool, email_used: bool, registration_now: bool,
+    registered: bool, login_raw: bool,
+) -> list[str]:
+    """The customer's main reaction to a reply (besides the data asked for, `answers`): the
+    first that applies of the Unit's follow-up, forwarding, the e-mail advice, the website
+    steps, the amount, the website or PLN Mobile offer, ... down to small talk. Notes in
+    `flags` what the customer has now heard."""
+    main: list[str] = []
     if heard.any("promise_contact"):
         main = ["unit_followup"]
         flags.update(("forward_heard", "followup_heard"))
@@ -438,16 +468,7 @@ def respond(
             main = ["greeting"]
         else:
             main = ["empathy" if heard.any("empathy") else "off_topic"]
-
-    if advice:
-        flags.add("advice_heard")
-    if main:
-        # Questions answered before are not answered again next to something new.
-        answers = [a for a in answers if ANSWER_FLAGS.get(a) not in state.flags]
-    for a in answers:
-        if a in ANSWER_FLAGS:
-            flags.add(ANSWER_FLAGS[a])
-    return done([*answers, *main])
+    return main
 
 
 def _amount_reaction(heard: _Heard, call: Call, flags: set[str],
