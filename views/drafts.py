@@ -20,6 +20,7 @@ from typing import Any
 
 import streamlit as st
 
+from core import fmt
 from store.drafts import (
     FORCE,
     DraftConflict,
@@ -31,7 +32,7 @@ from store.drafts import (
 )
 from views.state import database
 
-WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+WIB = fmt.WIB
 TAB_MARK = "_tab"  # in a draft's data: which session saved it last
 GONE = "hilang"  # `behind`: the draft was finished or dropped in another tab
 NEWER = "baru"  # `behind`: another tab saved a newer version

@@ -8,8 +8,7 @@ from core import fmt
 from sop.library import Library
 from views.state import content
 
-WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+WIB = fmt.WIB
 
 K_ATTEMPT = "qa-attempt"  # the attempt open for review
 K_SECTION = "qa-section"

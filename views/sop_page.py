@@ -13,6 +13,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from core import fmt
 from sop.groups import SERVICE_MARK, note_body
 from sop.models import Case, Sop, Step
 from sop.render import path_flowchart, sop_flowchart
@@ -38,9 +39,6 @@ def open_step(step_id: str) -> None:
     st.session_state[K_QUERY] = ""
     st.session_state[K_TAB] = STEPS_TAB
     st.switch_page(build_pages()[URL_PATH])
-MONTHS = (
-    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
-).split()
 
 CSS = """
 <style>
@@ -82,7 +80,7 @@ def md(text: str) -> str:
 
 
 def tanggal(date: dt.date) -> str:
-    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+    return fmt.tanggal(date, panjang=True)
 
 
 def _show_steps_tab() -> None:
