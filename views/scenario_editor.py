@@ -410,6 +410,24 @@ def _form(draft: Draft, snap: ContentSnapshot, dialogue, *, editing: bool) -> No
         if ss.get(F + name) not in options:
             ss[F + name] = None  # a value the YAML has but the list does not: shown as empty
 
+    _form_head(draft, cases, off=off, editing=editing)
+    _form_persona(draft, dialogue, off=off)
+    case_id = ss.get(F + "case")
+    found = snap.sops.find_case(case_id) if case_id else None
+    _form_facts(draft, found, off=off)
+    _form_opening(draft, off=off)
+    _form_reactions(draft, data, case_id, dialogue, off=off)
+    _form_hints(draft, found, off=off)
+    known = ("id", "title", "case", "status", "difficulty", "persona", "facts",
+             "email_on_record", "max_turns", "opening", "reactions", "hints")
+    for p in draft.problems:
+        if not any(p.field == k or p.field.startswith((k + ".", k + "[")) for k in known):
+            st.error(plain(f"baris {p.line}: {p.shown}"), icon=":material/error:")
+
+
+def _form_head(draft: Draft, cases: list[tuple[str, str]], *, off: bool, editing: bool) -> None:
+    """Id, title, case, difficulty, status and turn limit."""
+    titles = dict(cases)
     c1, c2 = st.columns(2)
     with c1:
         st.text_input("ID skenario", key=F + "id", on_change=_on_field, args=("id",),
@@ -440,6 +458,8 @@ def _form(draft: Draft, snap: ContentSnapshot, dialogue, *, editing: bool) -> No
                         disabled=off)
         problems_under(draft, "max_turns")
 
+
+def _form_persona(draft: Draft, dialogue, *, off: bool) -> None:
     st.markdown("**Persona pelanggan**")
     c1, c2 = st.columns(2)
     with c1:
@@ -454,8 +474,10 @@ def _form(draft: Draft, snap: ContentSnapshot, dialogue, *, editing: bool) -> No
                  args=("persona.description",), disabled=off, height=90)
     problems_under(draft, "persona")
 
-    case_id = ss.get(F + "case")
-    found = snap.sops.find_case(case_id) if case_id else None
+
+def _form_facts(draft: Draft, found, *, off: bool) -> None:
+    """The facts the chosen case varies, and the invoice e-mail on record."""
+    ss = st.session_state
     st.markdown("**Fakta yang divariasikan**")
     if found is None or not found[1].facts:
         st.caption("Kasus ini tidak memvariasikan fakta.")
@@ -471,12 +493,19 @@ def _form(draft: Draft, snap: ContentSnapshot, dialogue, *, editing: bool) -> No
                  key=F + "email_on_record", on_change=_on_field, args=("email_on_record",),
                  disabled=off, format_func=EMAIL_ON_RECORD_LABELS.get)
 
+
+def _form_opening(draft: Draft, *, off: bool) -> None:
     st.markdown("**Kalimat pembuka pelanggan**")
     st.text_area("Alternatif kalimat pembuka (satu per baris; satu dipilih per panggilan)",
                  key=F + "opening", on_change=_on_field, args=("opening",), disabled=off,
                  height=110)
     problems_under(draft, "opening")
 
+
+def _form_reactions(draft: Draft, data, case_id: str | None, dialogue, *, off: bool) -> None:
+    """The reactions that apply to the case and facts (required ones first, the others folded
+    away), each with its problems; a button to drop the ones that no longer apply."""
+    ss = st.session_state
     st.markdown("**Reaksi pelanggan**")
     st.caption("Satu kalimat per baris; setiap baris adalah alternatif. Kosong: kalimat bawaan. "
                "Boleh memakai {name}, {idpel}, {email}, {bill_amount}, {month}, ...")
@@ -516,6 +545,10 @@ def _form(draft: Draft, snap: ContentSnapshot, dialogue, *, editing: bool) -> No
         st.button(f"Hapus reaksi yang tidak berlaku untuk kasus ini ({', '.join(unused)})",
                   on_click=_on_remove_unused, args=(unused,), key=P + "rm-unused")
 
+
+def _form_hints(draft: Draft, found, *, off: bool) -> None:
+    """A hint per criterion of the case's rubric."""
+    ss = st.session_state
     st.markdown("**Petunjuk per kriteria** (ditampilkan saat latihan bila kriteria gagal)")
     if found is not None:
         sop, case = found
@@ -525,11 +558,6 @@ def _form(draft: Draft, snap: ContentSnapshot, dialogue, *, editing: bool) -> No
             st.text_input(f"{crit.label if crit else cid} (`{cid}`)", key=F + f"hints.{cid}",
                           on_change=_on_field, args=(f"hints.{cid}",), disabled=off)
     problems_under(draft, "hints")
-    known = ("id", "title", "case", "status", "difficulty", "persona", "facts",
-             "email_on_record", "max_turns", "opening", "reactions", "hints")
-    for p in draft.problems:
-        if not any(p.field == k or p.field.startswith((k + ".", k + "[")) for k in known):
-            st.error(plain(f"baris {p.line}: {p.shown}"), icon=":material/error:")
 
 
 def _yaml_view(draft: Draft) -> None:
