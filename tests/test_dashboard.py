@@ -69,7 +69,8 @@ def same(actual, expected, keys):
     e = expected[cols].sort_values(keys).reset_index(drop=True)
     a["passed"] = a["passed"].astype(int)
     e["passed"] = e["passed"].astype(int)
-    pd.testing.assert_frame_equal(a, e, check_dtype=False, atol=0.051)
+    # both sides are rounded to one decimal: a mean on a tie (69.45) may round either way
+    pd.testing.assert_frame_equal(a, e, check_dtype=False, atol=0.101)
 
 
 def test_the_demo_attempts_give_something_to_look_at(seeded):
