@@ -212,7 +212,7 @@ def test_a_disabled_trainee_saves_no_attempt(db):
 
 # ---------------------------------------------------------------- in Chromium: the issue's case
 @pytest.mark.browser
-def test_an_open_users_page_cannot_give_a_demoted_admin_the_role_back(tmp_path):
+def test_an_open_users_page_cannot_give_a_demoted_admin_the_role_back(tmp_path, browser):
     """admin1 has Pengguna > Ubah pengguna > admin1 open; `cso-trainer users set-roles admin1
     --role trainee` runs; clicking "Simpan peran" (the form still says Admin) changes nothing."""
     import os
@@ -224,10 +224,11 @@ def test_an_open_users_page_cannot_give_a_demoted_admin_the_role_back(tmp_path):
 
     from store.auth import DEMO_PASSWORD
     from store.db import Database
-    from tests.e2e import ROOT, chromium, open_app, screenshot, streamlit_server, wait_idle
+    from tests.e2e import ROOT, open_app, screenshot, streamlit_server, wait_idle
 
     data_dir = tmp_path / "data"
-    with streamlit_server(data_dir) as url, chromium() as browser:
+    # the session's browser (one Playwright per process), against a server of this test's own
+    with streamlit_server(data_dir) as url:
         db = Database(f"sqlite:///{data_dir / 'cso_trainer.db'}")
         try:
             # a second admin, so the command line may take admin1's role away

@@ -145,7 +145,7 @@ def test_a_classroom_behind_one_nat_is_not_locked_out(db):
 # ---------------------------------------------------------------- item 3: the real listeners
 @pytest.mark.browser
 @pytest.mark.parametrize("listen", ["127.0.0.1", "::"])
-def test_the_forwarded_address_is_the_client_on_both_listeners(listen, tmp_path):
+def test_the_forwarded_address_is_the_client_on_both_listeners(listen, tmp_path, browser):
     """`streamlit run serve.py` on an IPv4 listener and on a dual-stack one ("::", where a
     browser on 127.0.0.1 arrives as ::ffff:127.0.0.1), reached as through the local proxy (the
     browser sends X-Forwarded-For): a sign-in is recorded with the forwarded address, and a
@@ -155,9 +155,10 @@ def test_the_forwarded_address_is_the_client_on_both_listeners(listen, tmp_path)
     from core.security import failure_key
     from store.db import Database
     from store.models import AuthSession, LoginFailure
-    from tests.e2e import chromium, sign_in, streamlit_server, wait_idle
+    from tests.e2e import sign_in, streamlit_server, wait_idle
 
-    with streamlit_server(tmp_path, address=listen) as url, chromium() as browser:
+    # the session's browser (one Playwright per process), against a server of this test's own
+    with streamlit_server(tmp_path, address=listen) as url:
         ctx = browser.new_context(extra_http_headers={"X-Forwarded-For": "198.51.100.7"})
         page = ctx.new_page()
         page.goto(url)
