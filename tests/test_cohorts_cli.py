@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from openpyxl import load_workbook
 
 from cli import main
-from store.cohorts import start_exam
-from tests.accounts import database, user_id
-from tests.cohort_data import take_call
-from tests.test_cohorts_pages import SOP, _exam
-
-
-def _certified() -> int:
-    cid, aid = _exam()
-    p1 = user_id("peserta1")
-    sitting = start_exam(database(), actor_id=p1, assignment_id=aid)
-    for item in sitting.items:
-        take_call(database(), p1, item.scenario_id, item.seed, good=True,
-                  exam_id=sitting.exam_id, finished=datetime.now(UTC),
-                  rubric_version=f"{SOP}@r1")  # fmt: skip
-    return cid
+from tests.test_cohorts_pages import SOP
+from tests.test_cohorts_pages import certified_cohort as _certified
 
 
 def test_cohorts_list_show_and_status_as_json(fresh_app_db, capsys):

@@ -38,6 +38,18 @@ def _exam(certification: bool = True) -> tuple[int, int]:
     return cid, aid
 
 
+def certified_cohort() -> int:
+    """The cohort of `_exam`, with peserta1's exam sat and passed: its id."""
+    cid, aid = _exam()
+    p1 = user_id("peserta1")
+    sitting = start_exam(database(), actor_id=p1, assignment_id=aid)
+    for item in sitting.items:
+        take_call(database(), p1, item.scenario_id, item.seed, good=True,
+                  exam_id=sitting.exam_id, finished=datetime.now(UTC),
+                  rubric_version=f"{SOP}@r1")  # fmt: skip
+    return cid
+
+
 def _text(at) -> str:
     return " ".join(m.value for m in at.markdown).replace("\\", "")
 
@@ -114,13 +126,7 @@ def _options(widget):
 
 
 def test_the_matrix_and_the_certification_of_a_cohort(fresh_app_db):
-    cid, aid = _exam()
-    p1 = user_id("peserta1")
-    sitting = start_exam(database(), actor_id=p1, assignment_id=aid)
-    for item in sitting.items:
-        take_call(database(), p1, item.scenario_id, item.seed, good=True,
-                  exam_id=sitting.exam_id, finished=datetime.now(UTC),
-                  rubric_version=f"{SOP}@r1")  # fmt: skip
+    certified_cohort()
     at = app_as("trainer1", url_path="angkatan").run()
     assert not at.exception
     table = _html(at)
